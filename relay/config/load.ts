@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { PROTOCOLS, SCHEMA, defaults, type Config, type ConfigKey, type KeySpec, type ProtocolName } from './schema.js';
+
+/** A configuration problem, always naming the key (or flag, or file) at fault. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const KEYS = Object.keys(SCHEMA) as ConfigKey[];
+const SPECS: Readonly<Record<string, KeySpec>> = SCHEMA;
+
+export const envName = (key: string): string => 'SWITCHBOARD_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+export const flagName = (key: string): string => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+const byFlag = new Map(KEYS.map((k) => [flagName(k), k]));
+const byEnv = new Map(KEYS.map((k) => [envName(k), k]));
+
+/** Turns text (from the environment or a flag) or a JSON value (from a file) into a checked value. */
+function coerce(spec: KeySpec, raw: unknown, where: string): unknown {
+  switch (spec.type) {
+    case 'string':
+      if (typeof raw !== 'string') throw new ConfigError(`${where}: expected a string`);
+      return raw;
+    case 'int': {
+      const n = typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+      if (typeof n !== 'number' || !Number.isInteger(n)) throw new ConfigError(`${where}: expected a whole number, got ${JSON.stringify(raw)}`);
+      if (n < spec.min || n > spec.max) throw new ConfigError(`${where}: ${n} is outside ${spec.min}..${spec.max}`);
+      return n;
+    }
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+      if (raw === 'false' || raw === '0' || raw === 'no') return false;
+      throw new ConfigError(`${where}: expected true or false, got ${JSON.stringify(raw)}`);
+    case 'enum':
+      if (typeof raw !== 'string' || !spec.values.includes(raw))
+        throw new ConfigError(`${where}: expected one of ${spec.values.join(', ')}, got ${JSON.stringify(raw)}`);
+      return raw;
+    case 'list': {
+      const items = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+      if (!Array.isArray(items) || !items.every((s) => typeof s === 'string'))
+        throw new ConfigError(`${where}: expected a list of strings`);
+      return items;
+    }
+  }
+}
+
+function applyObject(target: Record<string, unknown>, obj: unknown, source: string): void {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ConfigError(`${source}: expected a JSON object of settings`);
+  for (const [key, raw] of Object.entries(obj)) {
+    if (key === '$schema' || key.startsWith('//')) continue;
+    const spec = SPECS[key];
+    if (!spec) throw new ConfigError(`${source}: unknown key "${key}"`);
+    target[key] = coerce(spec, raw, `${source}: key "${key}"`);
+  }
+}
+
+export interface ParsedArgs {
+  /** Settings given as flags, already checked. */
+  flags: Record<string, unknown>;
+  configFile: string | undefined;
+  help: boolean;
+}
+
+/** Reads `--key value`, `--key=value` and `--config FILE`; any other flag is an error naming it. */
+export function parseFlags(argv: readonly string[]): ParsedArgs {
+  const flags: Record<string, unknown> = {};
+  let configFile: string | undefined;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}"`);
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    const key = byFlag.get(name);
+    if (name !== '--config' && !key) throw new ConfigError(`unknown flag "${name}" (see --help)`);
+    let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : argv[i + 1];
+    if (eq < 0) {
+      const spec = key ? SPECS[key] : undefined;
+      // A bare boolean flag means true.
+      if (spec?.type === 'bool' && (value === undefined || value.startsWith('--'))) value = 'true';
+      else i++;
+    }
+    if (value === undefined) throw new ConfigError(`flag "${name}" needs a value`);
+    if (name === '--config') configFile = value;
+    else flags[key!] = coerce(SCHEMA[key!], value, `flag "${name}"`);
+  }
+  return { flags, configFile, help };
+}
+
+export interface LoadOptions {
+  argv?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** A config file to use when no --config flag names one (the desktop app's stored settings). */
+  configFile?: string;
+  /** Settings that win over everything else (tests, the desktop app). */
+  overrides?: Partial<Config>;
+}
+
+/** defaults, then the config file, then the environment, then flags, then overrides. */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const parsed = parseFlags(opts.argv ?? []);
+  const out: Record<string, unknown> = { ...defaults() };
+  const file = parsed.configFile ?? opts.env?.SWITCHBOARD_CONFIG ?? opts.configFile;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`config file "${file}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`config file "${file}": not valid JSON (${(err as Error).message})`);
+    }
+    applyObject(out, json, `config file "${file}"`);
+  }
+  for (const [name, raw] of Object.entries(opts.env ?? {})) {
+    if (!name.startsWith('SWITCHBOARD_') || name === 'SWITCHBOARD_CONFIG' || raw === undefined) continue;
+    const key = byEnv.get(name);
+    if (!key) throw new ConfigError(`unknown environment variable "${name}"`);
+    out[key] = coerce(SCHEMA[key], raw, `environment variable "${name}"`);
+  }
+  Object.assign(out, parsed.flags);
+  if (opts.overrides) applyObject(out, opts.overrides, 'settings');
+  return validate(out as Config);
+}
+
+/** Checks between keys, which no single key's type can express. */
+function validate(config: Config): Config {
+  if (config.msgRelayCloseAfterSeconds <= config.msgRelayPingAfterSeconds)
+    throw new ConfigError('key "msgRelayCloseAfterSeconds" must be larger than "msgRelayPingAfterSeconds"');
+  pinnedListeners(config);
+  return config;
+}
+
+export interface PinnedListener {
+  protocols: ProtocolName[];
+  port: number;
+}
+
+/** The `listeners` key: PROTOCOL[+PROTOCOL]:PORT items. */
+export function pinnedListeners(config: Config): PinnedListener[] {
+  return config.listeners.map((item) => {
+    const m = /^([a-z-]+(?:\+[a-z-]+)*):(\d{1,5})$/.exec(item);
+    const protocols = (m?.[1]?.split('+') ?? []) as ProtocolName[];
+    const port = Number(m?.[2]);
+    const bad = protocols.find((p) => !PROTOCOLS.includes(p));
+    if (!m || bad || port < 1 || port > 65535)
+      throw new ConfigError(`key "listeners": "${item}" is not PROTOCOL[+PROTOCOL]:PORT with protocols among ${PROTOCOLS.join(', ')}`);
+    return { protocols, port };
+  });
+}
+
+/** The --help text, made from the schema so it never drifts. */
+export function usage(): string {
+  const lines = ['Usage: switchboard serve [--config FILE] [--flag value ...]', '', 'Flags (each also SWITCHBOARD_<NAME> in the environment):'];
+  for (const key of KEYS) {
+    const spec = SPECS[key]!;
+    const def = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default);
+    lines.push(`  ${flagName(key).padEnd(30)} ${spec.doc} [default: ${def || '""'}]`);
+  }
+  return lines.join('\n');
+}

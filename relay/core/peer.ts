@@ -1,0 +1,81 @@
+import type { ProtocolName } from '../config/schema.js';
+
+/** The socket (or long-poll queue) behind a peer. Frames are always sent as text. */
+export interface Transport {
+  send(frame: Buffer): void;
+  close(code: number, reason: string): void;
+  /** Bytes handed to send() that are not yet written to the network. */
+  readonly bufferedAmount: number;
+  /** Sends a protocol-level ping, where the transport has one. */
+  ping?(payload: string): void;
+}
+
+/** How a protocol keeps idle peers alive: ping after a silence, close after a longer one. */
+export interface KeepalivePolicy {
+  pingAfterMs: number;
+  closeAfterMs: number;
+  pingPayload: string;
+  closeCode: number;
+  closeReason: string;
+}
+
+export interface PeerInit {
+  protocol: ProtocolName;
+  /** The id the protocol's clients see. */
+  id: string;
+  transport: Transport;
+  remote: string;
+  meta?: PeerMeta;
+  keepalive?: KeepalivePolicy;
+}
+
+export type PeerMeta = string | Readonly<Record<string, unknown>>;
+
+export interface PeerStats {
+  msgsIn: number;
+  msgsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  drops: number;
+}
+
+let nextKey = 1;
+
+/** One connected client: what the hub routes to, and the counters the console shows. */
+export class Peer implements PeerStats {
+  /** Unique for the life of the process, whatever the protocol's ids look like. */
+  readonly key = `p${nextKey++}`;
+  readonly protocol: ProtocolName;
+  id: string;
+  meta: PeerMeta;
+  readonly remote: string;
+  readonly connectedAt = Date.now();
+  readonly transport: Transport;
+  readonly keepalive: KeepalivePolicy | undefined;
+  /** Rooms, groups or channels this peer is in. */
+  readonly rooms = new Set<string>();
+  lastSeen = Date.now();
+  /** Set once the relay or the client has started closing; nothing more is sent. */
+  closing = false;
+  msgsIn = 0;
+  msgsOut = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  drops = 0;
+
+  constructor(init: PeerInit) {
+    this.protocol = init.protocol;
+    this.id = init.id;
+    this.transport = init.transport;
+    this.remote = init.remote;
+    this.meta = init.meta ?? {};
+    this.keepalive = init.keepalive;
+  }
+
+  /** Counts a frame from the client and marks it alive. */
+  received(bytes: number): void {
+    this.msgsIn++;
+    this.bytesIn += bytes;
+    this.lastSeen = Date.now();
+  }
+}

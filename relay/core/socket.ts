@@ -1,0 +1,63 @@
+import type { WebSocket } from 'ws';
+import type { Hub } from './hub.js';
+import type { Peer, Transport } from './peer.js';
+
+/** Close reasons must fit a control frame: 123 bytes of UTF-8. */
+export function fitReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let cut = reason.slice(0, 120);
+  while (Buffer.byteLength(cut) > 120) cut = cut.slice(0, -1);
+  return cut + '...';
+}
+
+/**
+ * ws closes a socket itself on a frame it cannot accept, with a code and no reason. Every close
+ * the relay makes is explained, so the reason is filled in from the code.
+ */
+function explainOwnCloses(ws: WebSocket, maxPayload: number): void {
+  const close = ws.close.bind(ws);
+  const reasons: Record<number, string> = {
+    1002: 'WebSocket protocol error in a frame',
+    1007: 'a text frame was not valid UTF-8',
+    1009: `message too big: the limit is ${maxPayload} bytes`,
+  };
+  ws.close = (code?: number, reason?: string | Buffer) => close(code, reason ?? (code !== undefined ? reasons[code] : undefined));
+}
+
+export function wsTransport(ws: WebSocket, maxPayload: number): Transport {
+  explainOwnCloses(ws, maxPayload);
+  return {
+    send: (frame) => ws.send(frame, { binary: false }),
+    close: (code, reason) => ws.close(code, fitReason(reason)),
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    ping: (payload) => ws.ping(payload),
+  };
+}
+
+export type FrameHandler = (data: Buffer, isBinary: boolean) => void;
+
+/**
+ * Wires a socket's events to the hub: counts what comes in, keeps the peer alive on pings and
+ * pongs, and turns a handler's exception into a 1011 close of that peer only.
+ */
+export function bindSocket(hub: Hub, peer: Peer, ws: WebSocket, onFrame: FrameHandler): void {
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (peer.closing) return;
+    hub.received(peer, data.length);
+    try {
+      onFrame(data, isBinary);
+    } catch (err) {
+      hub.log.add('error', 'error', `${peer.protocol} ${peer.id}: ${(err as Error).stack ?? String(err)}`, { protocol: peer.protocol, peer: peer.id });
+      hub.close(peer, 1011, `internal error: ${(err as Error).message}`);
+    }
+  });
+  const alive = (): void => {
+    peer.lastSeen = Date.now();
+  };
+  ws.on('ping', alive);
+  ws.on('pong', alive);
+  ws.on('close', (code: number, reason: Buffer) => hub.gone(peer, code, reason.toString()));
+  ws.on('error', (err: Error) => hub.log.add('warn', 'socket-error', `${peer.protocol} ${peer.id}: ${err.message}`, { protocol: peer.protocol, peer: peer.id }));
+}

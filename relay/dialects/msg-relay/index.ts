@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { Peer } from '../../core/peer.js';
+import { bindSocket, wsTransport } from '../../core/socket.js';
+import { remoteAddress } from '../../http/remote.js';
+import { InjectError, type Dialect, type DialectContext, type InjectTarget } from '../types.js';
+import { fnmatch } from './fnmatch.js';
+
+/** tier2 ws_msg_relay: JSON messages addressed by connection id, within a group. */
+
+const PROTOCOL = 'msg-relay';
+const HOST = 'host';
+
+type Message = Record<string, unknown>;
+
+interface Summary {
+  connection_id: string;
+  peer_meta: string;
+}
+
+const summary = (p: Peer): Summary => ({ connection_id: p.id, peer_meta: p.meta as string });
+const groupOf = (p: Peer): string => p.rooms.values().next().value as string;
+
+/** The first value of a header, as the original's HTTPMessage[...] returns it. */
+function header(req: IncomingMessage, name: string): string | undefined {
+  return req.headersDistinct[name]?.[0];
+}
+
+export function createMsgRelay({ hub, config }: DialectContext): Dialect {
+  const keepalive = {
+    pingAfterMs: config.msgRelayPingAfterSeconds * 1000,
+    closeAfterMs: config.msgRelayCloseAfterSeconds * 1000,
+    pingPayload: 'hey',
+    closeCode: 1002,
+    closeReason: 'No pong received after 2 pings',
+  };
+  const maxPayload = config.msgRelayMaxFrameBytes;
+
+  const reply = (peer: Peer, msg: Message): void => {
+    hub.deliver(peer, Buffer.from(JSON.stringify(msg)));
+  };
+  const connectionId = (peer: Peer): Message => ({ from: HOST, to: peer.id, connection_id: peer.id, message_type: 'connection_id' });
+
+  /** peer_connect / peer_disconnect go to the peer's own group only (D1). */
+  const announce = (peer: Peer, group: string, messageType: 'peer_connect' | 'peer_disconnect'): void => {
+    const about = summary(peer);
+    hub.route({
+      from: 'relay',
+      to: { protocol: PROTOCOL, room: group, except: peer },
+      frame: (r) => JSON.stringify({ from: HOST, to: r.id, peer: about, message_type: messageType }),
+    });
+  };
+
+  const matcher = (filter: unknown): ((p: Peer) => boolean) => {
+    if (typeof filter !== 'string') throw new TypeError('meta_filter');
+    return (p) => fnmatch(p.meta as string, filter);
+  };
+
+  function onText(peer: Peer, text: string): void {
+    if (text === 'ping') {
+      hub.note(peer, text);
+      hub.deliver(peer, Buffer.from('pong'));
+      return;
+    }
+    let msg: unknown;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      hub.close(peer, 1008, 'messages must be in JSON format');
+      return;
+    }
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg) || !('to' in msg)) {
+      hub.close(peer, 1008, 'the message must be addressed to somewhere');
+      return;
+    }
+    const m = msg as Message;
+    m.from = peer.id;
+    const group = groupOf(peer);
+    if ('meta_filter' in m && typeof m.meta_filter !== 'string' && (m.to === 'group' || (m.to === HOST && m.command === 'list_peers'))) {
+      hub.close(peer, 1008, 'meta_filter must be a string');
+      return;
+    }
+    if (m.to === HOST && m.command === 'connection_id') {
+      hub.note(peer, text);
+      reply(peer, connectionId(peer));
+    } else if (m.to === HOST && m.command === 'list_peers') {
+      hub.note(peer, text);
+      if (!('meta_filter' in m)) return;
+      const match = matcher(m.meta_filter);
+      const list: Summary[] = [];
+      for (const p of hub.members(PROTOCOL, group)) if (p !== peer && match(p)) list.push(summary(p));
+      reply(peer, { from: HOST, to: peer.id, peer_list: list, message_type: 'peer_list', meta_filter: m.meta_filter });
+    } else if (m.to === 'group') {
+      m.message_type = 'peer_communication';
+      const filter = 'meta_filter' in m ? matcher(m.meta_filter) : () => false;
+      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, except: peer, filter }, frame: JSON.stringify(m), inbound: text });
+    } else {
+      m.message_type = 'peer_communication';
+      const id = typeof m.to === 'string' ? m.to : '';
+      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, id }, frame: JSON.stringify(m), inbound: text });
+    }
+  }
+
+  return {
+    protocol: PROTOCOL,
+    maxPayload,
+    injectTemplate: '{\n  "msg": "hello from the operator"\n}',
+
+    claims: (url) => url.pathname === '/msg-relay' || url.pathname === '/ws_msg_relay',
+
+    accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
+      // Headers as the original reads them; the query is the browser's way (E1).
+      const group = (header(req, 'x-peer-group') ?? url.searchParams.get('group') ?? config.msgRelayDefaultGroup).toLowerCase();
+      const meta = (header(req, 'x-peer-meta') ?? url.searchParams.get('meta') ?? randomBytes(2).toString('hex')).toLowerCase();
+      const peer = hub.connect(
+        { protocol: PROTOCOL, id: randomBytes(16).toString('base64url'), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), meta, keepalive },
+        (gone) => announce(gone, group, 'peer_disconnect'),
+      );
+      hub.join(peer, group);
+      announce(peer, group, 'peer_connect');
+      hub.route({ from: 'relay', to: { peer }, frame: JSON.stringify(connectionId(peer)) });
+      bindSocket(hub, peer, ws, (data, isBinary) => {
+        if (isBinary) hub.close(peer, 1003, 'Server Unsupported Data: Text Only');
+        else onText(peer, data.toString());
+      });
+    },
+
+    inject(target: InjectTarget, payload: string): number {
+      let body: unknown;
+      try {
+        body = JSON.parse(payload);
+      } catch {
+        throw new InjectError('a msg-relay message is a JSON object: the payload is not valid JSON');
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InjectError('a msg-relay message is a JSON object');
+      const base = body as Message;
+      const stamp = (to: string): string => JSON.stringify({ ...base, to, from: HOST, message_type: 'peer_communication' });
+      if (target.kind === 'peer') {
+        const peer = hub.peer(target.peer);
+        if (!peer || peer.protocol !== PROTOCOL) throw new InjectError(`no msg-relay peer ${target.peer}`);
+        return hub.route({ from: 'operator', to: { peer }, frame: stamp(peer.id) });
+      }
+      if (target.kind === 'room') {
+        const filter = target.filter ? matcher(target.filter) : undefined;
+        const frame = JSON.stringify({ ...base, to: 'group', from: HOST, message_type: 'peer_communication', meta_filter: target.filter ?? '*' });
+        return hub.route({ from: 'operator', to: { protocol: PROTOCOL, room: target.room, filter }, frame });
+      }
+      return hub.route({ from: 'operator', to: { protocol: PROTOCOL, everyone: true }, frame: stamp('group') });
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { Config, ProtocolName } from '../config/schema.js';
+import type { Hub } from '../core/hub.js';
+
+export interface DialectContext {
+  hub: Hub;
+  config: Config;
+}
+
+/** Who an operator's message goes to. `peer` is the hub's peer key. */
+export type InjectTarget =
+  | { kind: 'peer'; peer: string }
+  | { kind: 'room'; room: string; filter?: string }
+  | { kind: 'everyone' };
+
+/** An operator request the protocol cannot carry: the console shows the message. */
+export class InjectError extends Error {
+  override name = 'InjectError';
+}
+
+/**
+ * One wire protocol. A dialect owns its frames, ids, handshake and quirks; it asks the hub to
+ * route, and never decides isolation itself.
+ */
+export interface Dialect {
+  readonly protocol: ProtocolName;
+  /** The largest message a client may send; over it the socket is closed with 1009. */
+  readonly maxPayload: number;
+  /** Whether an upgrade or request at this path belongs to this protocol on a shared port. */
+  claims(url: URL): boolean;
+  accept(ws: WebSocket, req: IncomingMessage, url: URL): void;
+  /** Plain HTTP requests the protocol serves (a REST API); returns false when the path is not its own. */
+  handleHttp?(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
+  /** Sends an operator's message in the protocol's own shape; returns how many peers received it. */
+  inject(target: InjectTarget, payload: string): number;
+  /** A template for the console's composer. */
+  readonly injectTemplate: string;
+  stop?(): void;
+}

@@ -1,0 +1,23 @@
+import { PROTOCOLS } from '../config/schema.js';
+import type { Hub, ProtocolCounters } from '../core/hub.js';
+
+const FAMILIES: [keyof ProtocolCounters, string, 'gauge' | 'counter', string][] = [
+  ['connections', 'switchboard_connections', 'gauge', 'Open connections by protocol.'],
+  ['msgsIn', 'switchboard_messages_in_total', 'counter', 'Frames received from clients.'],
+  ['bytesIn', 'switchboard_bytes_in_total', 'counter', 'Bytes received from clients.'],
+  ['msgsOut', 'switchboard_messages_out_total', 'counter', 'Frames sent to clients.'],
+  ['bytesOut', 'switchboard_bytes_out_total', 'counter', 'Bytes sent to clients.'],
+  ['drops', 'switchboard_drops_total', 'counter', 'Frames not delivered because a client was not reading.'],
+];
+
+/** The Prometheus text exposition format, version 0.0.4. */
+export function renderMetrics(hub: Hub): string {
+  const out: string[] = [];
+  for (const [field, name, type, help] of FAMILIES) {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const p of PROTOCOLS) out.push(`${name}{protocol="${p}"} ${hub.counters[p][field]}`);
+  }
+  out.push('# HELP switchboard_closes_total Sockets closed, by close code.', '# TYPE switchboard_closes_total counter');
+  for (const [code, n] of [...hub.closesByCode].sort((a, b) => a[0] - b[0])) out.push(`switchboard_closes_total{code="${code}"} ${n}`);
+  return out.join('\n') + '\n';
+}

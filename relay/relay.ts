@@ -1,0 +1,62 @@
+import { pinnedListeners } from './config/load.js';
+import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
+import { Hub } from './core/hub.js';
+import { EventLog } from './core/log.js';
+import { TrafficTap } from './core/tap.js';
+import { createDialects } from './dialects/index.js';
+import type { Dialect } from './dialects/types.js';
+import { RelayServer, type ListenerInfo, type ListenerSpec } from './http/server.js';
+
+export const SHUTDOWN_CODE = 1001;
+export const SHUTDOWN_REASON = 'Switchboard is shutting down';
+
+/** The whole relay: the hub, the protocols and the listeners, ready to start and stop. */
+export class Relay {
+  readonly tap: TrafficTap;
+  readonly log = new EventLog();
+  readonly hub: Hub;
+  readonly dialects: Map<ProtocolName, Dialect>;
+  readonly server: RelayServer;
+  listeners: ListenerInfo[] = [];
+
+  constructor(readonly config: Config) {
+    this.tap = new TrafficTap(config.tapCapacity);
+    this.hub = new Hub(this.tap, this.log, config.maxQueueBytes);
+    this.dialects = createDialects({ hub: this.hub, config });
+    this.server = new RelayServer(this.hub, this.dialects);
+  }
+
+  /** Protocols that are spoken, in the order of PROTOCOLS. */
+  get protocols(): ProtocolName[] {
+    return PROTOCOLS.filter((p) => this.dialects.has(p));
+  }
+
+  async start(): Promise<ListenerInfo[]> {
+    const { host, port, defaultProtocol } = this.config;
+    const available = this.protocols;
+    const main: ListenerSpec = {
+      host,
+      port,
+      main: true,
+      protocols: [defaultProtocol, ...available.filter((p) => p !== defaultProtocol)].filter((p) => this.dialects.has(p)),
+    };
+    const pinned = pinnedListeners(this.config).map((l) => ({ host, port: l.port, main: false, protocols: l.protocols.filter((p) => this.dialects.has(p)) }));
+    try {
+      this.listeners = await this.server.listen([main, ...pinned]);
+    } catch (err) {
+      await this.server.close(0);
+      throw err;
+    }
+    this.hub.startKeepalive(this.config.keepaliveTickSeconds * 1000);
+    for (const l of this.listeners) this.log.add('info', 'listen', `${l.protocols.join(', ')} on ${l.urls.join(' ')}`);
+    return this.listeners;
+  }
+
+  /** Closes every socket with a code and reason, then the listeners. */
+  async stop(code = SHUTDOWN_CODE, reason = SHUTDOWN_REASON): Promise<void> {
+    this.hub.stopKeepalive();
+    this.hub.closeAll(code, reason);
+    for (const d of this.dialects.values()) d.stop?.();
+    await this.server.close();
+  }
+}
