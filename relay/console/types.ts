@@ -1,0 +1,125 @@
+/**
+ * The console API: a typed request/response plus event contract between the relay's
+ * ConsoleService and every UI shell (the browser over /console/api, Electron over IPC).
+ * This file is imported by relay/, electron/ and renderer/ alike, so it holds types only.
+ */
+import type { Config, ProtocolName } from '../config/schema.js';
+import type { ProtocolCounters } from '../core/hub.js';
+import type { LogEntry } from '../core/log.js';
+import type { TrafficKind, TrafficRecord } from '../core/tap.js';
+import type { InjectTarget } from '../dialects/types.js';
+import type { ListenerInfo } from '../http/server.js';
+
+export type { Config, ProtocolName, LogEntry, TrafficKind, TrafficRecord, InjectTarget, ListenerInfo, ProtocolCounters };
+
+export interface PeerInfo {
+  /** The hub's key: unique across protocols; use it to kick or inject. */
+  key: string;
+  /** The id the protocol's clients see. */
+  id: string;
+  protocol: ProtocolName;
+  rooms: string[];
+  meta: string | Record<string, unknown>;
+  remote: string;
+  connectedAt: number;
+  msgsIn: number;
+  msgsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  drops: number;
+}
+
+export interface RoomInfo {
+  protocol: ProtocolName;
+  room: string;
+  members: number;
+}
+
+export interface Rates {
+  msgsInPerSec: number;
+  msgsOutPerSec: number;
+  bytesInPerSec: number;
+  bytesOutPerSec: number;
+  connectsPerSec: number;
+  disconnectsPerSec: number;
+}
+
+export interface Stats {
+  ts: number;
+  peers: number;
+  byProtocol: Record<ProtocolName, ProtocolCounters>;
+  rates: Rates;
+}
+
+export interface Snapshot {
+  version: string;
+  startedAt: number;
+  protocols: ProtocolName[];
+  listeners: ListenerInfo[];
+  stats: Stats;
+  settings: Config;
+  /** A starting payload for the composer, per protocol. */
+  templates: Partial<Record<ProtocolName, string>>;
+}
+
+export interface PeerFilter {
+  protocol?: ProtocolName;
+  room?: string;
+  /** Matches id, remote address and metadata, case-insensitively. */
+  text?: string;
+}
+
+export interface TrafficFilter {
+  protocol?: ProtocolName;
+  room?: string;
+  /** A peer's wire id, matched against from and to. */
+  peer?: string;
+  /** Matched against the preview, case-insensitively. */
+  text?: string;
+  kinds?: TrafficKind[];
+}
+
+/** Every request, by its op, with its parameters and the shape of its answer. */
+export interface ConsoleOps {
+  snapshot: { params: Record<string, never>; result: Snapshot };
+  peers: { params: { filter?: PeerFilter; offset?: number; limit?: number }; result: { total: number; peers: PeerInfo[] } };
+  peer: { params: { key: string }; result: PeerInfo | null };
+  rooms: { params: { protocol?: ProtocolName }; result: RoomInfo[] };
+  roomMembers: { params: { protocol: ProtocolName; room: string }; result: PeerInfo[] };
+  kick: { params: { key: string; code?: number; reason?: string }; result: { kicked: boolean } };
+  inject: { params: { protocol: ProtocolName; target: InjectTarget; payload: string }; result: { recipients: number } };
+  subscribeTraffic: { params: { filter?: TrafficFilter }; result: { from: number } };
+  unsubscribeTraffic: { params: Record<string, never>; result: Record<string, never> };
+  exportTraffic: { params: { filter?: TrafficFilter; limit?: number }; result: { records: TrafficRecord[] } };
+  log: { params: { limit?: number }; result: LogEntry[] };
+  getSettings: { params: Record<string, never>; result: Config };
+  updateSettings: { params: { patch: Partial<Config> }; result: { settings: Config; restarted: boolean } };
+}
+
+export type ConsoleOp = keyof ConsoleOps;
+export type Params<K extends ConsoleOp> = ConsoleOps[K]['params'];
+export type Result<K extends ConsoleOp> = ConsoleOps[K]['result'];
+
+export type ConsoleEvent =
+  | { type: 'peerJoined'; peer: PeerInfo }
+  | { type: 'peerLeft'; key: string; protocol: ProtocolName; id: string; code: number; reason: string }
+  /** 1 Hz. */
+  | { type: 'stats'; stats: Stats }
+  /** At most 20 a second; `skipped` counts records the subscriber fell too far behind to get. */
+  | { type: 'traffic'; records: TrafficRecord[]; skipped: number }
+  | { type: 'log'; entry: LogEntry };
+
+/** An error a request answers with; the UI shows `message`. */
+export interface ConsoleErrorBody {
+  error: string;
+}
+
+/**
+ * What a UI talks to, whatever carries it. A session is one UI's view: its own traffic
+ * subscription and filter.
+ */
+export interface ConsoleClient {
+  request<K extends ConsoleOp>(op: K, params: Params<K>): Promise<Result<K>>;
+  /** Events for this session; returns the unsubscribe function. */
+  onEvent(listener: (event: ConsoleEvent) => void): () => void;
+}
