@@ -269,8 +269,12 @@ export class Hub {
       const k = peer.keepalive;
       if (!k) continue;
       const silent = now - peer.lastSeen;
-      if (silent >= k.closeAfterMs) this.close(peer, k.closeCode, k.closeReason);
-      else if (silent >= k.pingAfterMs) peer.transport.ping?.(k.pingPayload);
+      // A peer is closed only after it was pinged and stayed silent, however the ticks fall.
+      if (silent >= k.closeAfterMs && peer.pingedAt > peer.lastSeen) this.close(peer, k.closeCode, k.closeReason);
+      else if (silent >= k.pingAfterMs) {
+        peer.pingedAt = now;
+        peer.transport.ping?.(k.pingPayload);
+      }
     }
   }
 

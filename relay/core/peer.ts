@@ -55,6 +55,8 @@ export class Peer implements PeerStats {
   /** Rooms, groups or channels this peer is in. */
   readonly rooms = new Set<string>();
   lastSeen = Date.now();
+  /** When the keepalive last pinged it; 0 for never. */
+  pingedAt = 0;
   /** Set once the relay or the client has started closing; nothing more is sent. */
   closing = false;
   msgsIn = 0;
