@@ -72,7 +72,8 @@ export class RelayServer {
   async listen(specs: ListenerSpec[]): Promise<ListenerInfo[]> {
     const infos: ListenerInfo[] = [];
     for (const spec of specs) {
-      const server = createServer((req, res) => this.request(spec, req, res));
+      // The original msg-relay accepted handshakes up to 64 KiB, which large x-peer-meta values need.
+      const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => this.request(spec, req, res));
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(spec, req, socket, head));
       server.on('connection', (s: Socket) => {
         this.sockets.add(s);

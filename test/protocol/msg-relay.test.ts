@@ -80,6 +80,16 @@ describe('msg-relay: connecting', () => {
     expect(list.peer_list).toEqual([{ connection_id: a.id, peer_meta: expect.stringMatching(/^[0-9a-f]{4}$/) }]);
   });
 
+  it('accepts metadata of 60 KiB, as the original did, and refuses a handshake over 64 KiB with 431', async () => {
+    const big = 'm'.repeat(60 * 1024);
+    const a = await peer('big', big);
+    const b = await peer('big', 'x');
+    b.c.sendJson({ to: 'host', command: 'list_peers', meta_filter: 'm*' });
+    expect((await b.c.json<Msg>()).peer_list).toEqual([{ connection_id: a.id, peer_meta: big }]);
+    const refused = new Client(relay.url, { headers: { 'x-peer-meta': 'm'.repeat(65 * 1024) } });
+    await expect(refused.opened).rejects.toThrow('431');
+  });
+
   it('takes the group and metadata from the query when headers are absent (E1), headers winning', async () => {
     const a = await peer(undefined, undefined, '/?group=Web&meta=Browser-1');
     const b = await peer('web', 'x', '/?group=other');
