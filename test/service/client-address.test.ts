@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProxyTrust } from '../../relay/http/remote.js';
 import { Client } from '../helpers/client.js';
@@ -10,9 +11,10 @@ afterEach(async () => {
 });
 
 /** Connects a msg-relay client from 127.0.0.1 with these headers and returns the address the relay recorded. */
-async function recorded(trustProxy: string[], headers: Record<string, string | string[]>): Promise<string> {
+async function recorded(trustProxy: string[], headers: OutgoingHttpHeaders): Promise<string> {
   running = await startRelay({ trustProxy });
-  const client = await Client.open(`${running.url}/msg-relay`, { headers });
+  // ws types headers as strings; node's http writes an array as one header line per item.
+  const client = await Client.open(`${running.url}/msg-relay`, { headers: headers as Record<string, string> });
   const { connection_id: id } = await client.json<{ connection_id: string }>();
   const peer = [...running.relay.hub.peers('msg-relay')].find((p) => p.id === id);
   await client.close();
