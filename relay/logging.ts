@@ -16,13 +16,14 @@ const escapeControls = (text: string): string => text.replace(/\p{Cc}/gu, (c) =>
 
 /**
  * One event as one line, without the newline. Text keeps the CLI's historic shape
- * ("switchboard: msg-relay on ws://…") and names the level when it is not info.
+ * ("switchboard: msg-relay on ws://…") and names the level when it is not info; in the
+ * journal, which names the program itself, the priority replaces the "switchboard: ".
  */
 export function formatLine(entry: LogEntry, style: LineStyle): string {
   if (style.format === 'json') return JSON.stringify({ ...entry, ts: new Date(entry.ts).toISOString() });
-  const priority = style.journal ? `<${PRIORITY[entry.level]}>` : '';
+  const prefix = style.journal ? `<${PRIORITY[entry.level]}>` : 'switchboard: ';
   const level = entry.level === 'info' ? '' : `${entry.level}: `;
-  return `${priority}switchboard: ${level}${escapeControls(entry.message)}`;
+  return `${prefix}${level}${escapeControls(entry.message)}`;
 }
 
 /** Whether this descriptor is the systemd journal: systemd names its device and inode in JOURNAL_STREAM (systemd.exec(5)). */

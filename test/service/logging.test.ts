@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, fstatSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,8 +17,9 @@ describe('log lines', () => {
   });
 
   it('text carries journald priorities when stdout is the journal', () => {
-    expect(formatLine(entry, { format: 'text', journal: true })).toMatch(/^<4>switchboard: warn: /);
-    expect(formatLine({ ...entry, level: 'debug' }, { format: 'text', journal: true })).toMatch(/^<7>/);
+    expect(formatLine(entry, { format: 'text', journal: true })).toBe('<4>warn: msg-relay abc closed by relay: 1008 messages must be in JSON format');
+    expect(formatLine({ ...entry, level: 'info', message: 'msg-relay on ws://127.0.0.1:8765/' }, { format: 'text', journal: true })).toBe('<6>msg-relay on ws://127.0.0.1:8765/');
+    expect(formatLine({ ...entry, level: 'debug' }, { format: 'text', journal: true })).toMatch(/^<7>debug: /);
   });
 
   it('json is one object per line with every field and an ISO time', () => {
@@ -130,6 +131,24 @@ describe('switchboard serve with the example config', () => {
     expect(await running.exited).toBe(0);
     expect(JSON.parse(await running.line((l) => l.includes('"stop"')))).toMatchObject({ event: 'stop', message: 'SIGTERM, closing 1 connection(s)' });
     expect(JSON.parse(await running.line((l) => l.includes('"close"')))).toMatchObject({ event: 'close', peer: id, code: 1001 });
+  });
+
+  it('writes journald priorities when its stdout is the stream JOURNAL_STREAM names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-journal-'));
+    const path = join(dir, 'journal');
+    const fd = openSync(path, 'w');
+    const st = fstatSync(fd);
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env: { PATH: process.env.PATH, JOURNAL_STREAM: `${st.dev}:${st.ino}` }, stdio: ['ignore', fd, 'ignore'] });
+    closeSync(fd);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      for (let i = 0; i < 100 && !readFileSync(path, 'utf8').includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(readFileSync(path, 'utf8')).toMatch(/^<6>msg-relay\b.* on ws:\/\/127\.0\.0\.1:\d+\/\n/);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('a bad setting stops it with exit status 2, naming the key', async () => {
