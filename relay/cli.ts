@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, usage } from './config/load.js';
+import { LogWriter, isJournal, writeRelayLog } from './logging.js';
 import { Relay } from './relay.js';
 
 const EXIT_USAGE = 2;
@@ -27,9 +28,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (err instanceof ConfigError) fail(err.message, EXIT_USAGE);
     throw err;
   }
+  const { logLevel, logFormat } = relay.config;
+  const out = new LogWriter((line) => process.stdout.write(line), logLevel, { format: logFormat, journal: isJournal(1, process.env) });
+  // One line per listener with its URLs comes from the relay's own 'listen' events.
+  writeRelayLog(relay, out);
   try {
-    const listeners = await relay.start();
-    for (const l of listeners) process.stdout.write(`switchboard: ${l.protocols.join(', ')} on ${l.urls.join(' ')}\n`);
+    await relay.start();
   } catch (err) {
     fail((err as Error).message, 1);
   }
@@ -37,7 +41,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`switchboard: ${signal}, closing ${relay.hub.size} connection(s)\n`);
+    out.event('info', 'stop', `${signal}, closing ${relay.hub.size} connection(s)`);
     void relay.stop().then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));

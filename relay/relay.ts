@@ -1,4 +1,4 @@
-import { pinnedListeners } from './config/load.js';
+import { pinnedListeners, proxyTrust } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
 import { Hub } from './core/hub.js';
 import { EventLog } from './core/log.js';
@@ -23,7 +23,7 @@ export class Relay {
     this.tap = new TrafficTap(config.tapCapacity);
     this.hub = new Hub(this.tap, this.log, config.maxQueueBytes);
     this.dialects = createDialects({ hub: this.hub, config });
-    this.server = new RelayServer(this.hub, this.dialects);
+    this.server = new RelayServer(this.hub, this.dialects, proxyTrust(config));
   }
 
   /** Protocols that are spoken, in the order of PROTOCOLS. */
@@ -48,7 +48,7 @@ export class Relay {
       throw err;
     }
     this.hub.startKeepalive(this.config.keepaliveTickSeconds * 1000);
-    for (const l of this.listeners) this.log.add('info', 'listen', `${l.protocols.join(', ')} on ${l.urls.join(' ')}`);
+    for (const l of this.listeners) this.log.add('info', 'listen', `${l.protocols.join(', ')} on ${l.urls.join(' ')}`, { urls: l.urls });
     return this.listeners;
   }
 

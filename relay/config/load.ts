@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ProxyTrust } from '../http/remote.js';
 import { PROTOCOLS, SCHEMA, defaults, type Config, type ConfigKey, type KeySpec, type ProtocolName } from './schema.js';
 
 /** A configuration problem, always naming the key (or flag, or file) at fault. */
@@ -137,7 +138,17 @@ function validate(config: Config): Config {
   if (config.msgRelayCloseAfterSeconds <= config.msgRelayPingAfterSeconds)
     throw new ConfigError('key "msgRelayCloseAfterSeconds" must be larger than "msgRelayPingAfterSeconds"');
   pinnedListeners(config);
+  proxyTrust(config);
   return config;
+}
+
+/** The `trustProxy` key: the reverse proxies whose X-Forwarded-For is believed. */
+export function proxyTrust(config: Config): ProxyTrust {
+  try {
+    return new ProxyTrust(config.trustProxy);
+  } catch (err) {
+    throw new ConfigError(`key "trustProxy": ${(err as Error).message}`);
+  }
 }
 
 export interface PinnedListener {

@@ -6,6 +6,8 @@
 
 export const PROTOCOLS = ['msg-relay', 'compendium', 'spacewar', 'intercessor', 'channelstream'] as const;
 export type ProtocolName = (typeof PROTOCOLS)[number];
+/** Log levels, least severe first. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 interface KeyBase {
   doc: string;
@@ -114,6 +116,25 @@ export const SCHEMA = {
   // channelstream
 
   // console
+
+  // running as a service
+  logLevel: {
+    type: 'enum',
+    values: LOG_LEVELS,
+    default: 'info',
+    doc: 'Least severe event written to the log. error: failures; warn: also closes for protocol errors and slow consumers; info: also listeners and clean closes; debug: also every connection opened, with its client address.',
+  },
+  logFormat: {
+    type: 'enum',
+    values: ['text', 'json'],
+    default: 'text',
+    doc: 'text: one line per event for people (with journald priority prefixes when stdout is the journal); json: one JSON object per line for log shippers.',
+  },
+  trustProxy: {
+    type: 'list',
+    default: [],
+    doc: 'Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header is believed (e.g. 127.0.0.1, ::1, 10.0.0.0/8). Empty: every client is known by the address of its TCP connection.',
+  },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;

@@ -10,6 +10,10 @@ export interface LogEntry {
   peer?: string;
   code?: number;
   reason?: string;
+  /** The client's address, as settled under the trustProxy setting. */
+  remote?: string;
+  /** Where a listener can be reached, for machines reading the log. */
+  urls?: readonly string[];
 }
 
 type Listener = (entry: LogEntry) => void;

@@ -7,6 +7,7 @@ import type { ProtocolName } from '../config/schema.js';
 import type { Hub } from '../core/hub.js';
 import type { Dialect } from '../dialects/types.js';
 import { renderMetrics } from './metrics.js';
+import { ProxyTrust, settleClientAddress } from './remote.js';
 
 /** A plain HTTP route; returns false when the request is not its own. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
@@ -56,6 +57,7 @@ export class RelayServer {
   constructor(
     private readonly hub: Hub,
     private readonly dialects: ReadonlyMap<ProtocolName, Dialect>,
+    private readonly trust = new ProxyTrust([]),
   ) {
     for (const d of dialects.values())
       this.wss.set(d.protocol, new WebSocketServer({ noServer: true, maxPayload: d.maxPayload, perMessageDeflate: false, clientTracking: false }));
@@ -107,6 +109,7 @@ export class RelayServer {
   }
 
   private request(spec: ListenerSpec, req: IncomingMessage, res: ServerResponse): void {
+    settleClientAddress(req, this.trust);
     const url = new URL(req.url ?? '/', 'http://relay');
     if (spec.main && req.method === 'GET' && url.pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -126,6 +129,7 @@ export class RelayServer {
 
   private upgrade(spec: ListenerSpec, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
+    settleClientAddress(req, this.trust);
     const url = new URL(req.url ?? '/', 'http://relay');
     if (spec.main && this.upgrades.some((u) => u(req, socket, head, url))) return;
     const dialect = this.pick(spec, url);
