@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InjectError } from '../../relay/dialects/types.js';
 import { Client } from '../helpers/client.js';
+import { freePort } from '../helpers/port.js';
 import { startRelay, type Running } from '../helpers/relay.js';
 
 const HEX32 = /^[0-9a-f]{32}$/;
@@ -233,15 +233,6 @@ describe('compendium operator messages (E4)', () => {
     expect(operator.map((r) => r.recipients)).toEqual([1, 2]);
   });
 });
-
-/** A port that was free a moment ago: the pinned listener needs a real number. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('compendium on a pinned listener', () => {
   it('serves a client that sends no path, as the Android app does on port 8001', async () => {
