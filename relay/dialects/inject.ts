@@ -14,3 +14,12 @@ export function injectPeer(hub: Hub, protocol: ProtocolName, key: string): Peer 
 export function refuseFilter(protocol: ProtocolName, filter: string | undefined): void {
   if (filter) throw new InjectError(`${protocol} peers have no metadata to filter on`);
 }
+
+/** An operator's payload read as JSON; `shape` tells the operator what the protocol expects. */
+export function injectJson(payload: string, shape: string): unknown {
+  try {
+    return JSON.parse(payload) as unknown;
+  } catch {
+    throw new InjectError(`${shape}: the payload is not valid JSON`);
+  }
+}

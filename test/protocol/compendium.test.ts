@@ -1,21 +1,16 @@
 import { execFile } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InjectError } from '../../relay/dialects/types.js';
 import { Client } from '../helpers/client.js';
 import { freePort } from '../helpers/port.js';
-import { startRelay, type Running } from '../helpers/relay.js';
+import { RelaySession } from '../helpers/session.js';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 const NOT_FOUND = { type: 'ERR', errCode: 404, errMsg: 'Socket address not found' };
 
-let relay: Running;
-let clients: Client[];
+const session = new RelaySession();
 
-const open = async (path = '/compendium'): Promise<Client> => {
-  const c = await Client.open(relay.url + path);
-  clients.push(c);
-  return c;
-};
+const open = (path = '/compendium'): Promise<Client> => session.open(path);
 
 /** Opens a socket and INITs it; returns the socket and its address. */
 const initialised = async (): Promise<[Client, string]> => {
@@ -24,16 +19,6 @@ const initialised = async (): Promise<[Client, string]> => {
   const resp = await c.json<{ EpheWssAddr: string }>();
   return [c, resp.EpheWssAddr];
 };
-
-beforeEach(async () => {
-  relay = await startRelay();
-  clients = [];
-});
-
-afterEach(async () => {
-  for (const c of clients) c.ws.terminate();
-  await relay.stop();
-});
 
 describe('compendium INIT', () => {
   it('answers with exactly {type, EpheWssAddr}: 32 lowercase hex', async () => {
@@ -56,7 +41,7 @@ describe('compendium INIT', () => {
     b.sendJson({ type: 'ROUTE', EpheWssAddr: second, msg: { n: 2 } });
     expect(await a.json()).toEqual({ type: 'DELIVER', msg: { n: 1 } });
     expect(await a.json()).toEqual({ type: 'DELIVER', msg: { n: 2 } });
-    expect(relay.relay.hub.peers('compendium').next().value?.id).toBe(second);
+    expect(session.relay.hub.peers('compendium').next().value?.id).toBe(second);
   });
 });
 
@@ -119,7 +104,7 @@ describe('compendium addresses leave with their socket (D3)', () => {
     await target.closed;
     const sender = await open();
     // The relay learns of the close on its own socket a moment after the client: poll, bounded.
-    for (let i = 0; i < 50 && relay.relay.hub.size > 1; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && session.relay.hub.size > 1; i++) await new Promise((r) => setTimeout(r, 20));
     sender.sendJson({ type: 'ROUTE', EpheWssAddr: first, msg: {} });
     sender.sendJson({ type: 'ROUTE', EpheWssAddr: second, msg: {} });
     expect(await sender.json()).toEqual(NOT_FOUND);
@@ -128,8 +113,7 @@ describe('compendium addresses leave with their socket (D3)', () => {
   });
 
   it('keeps a bounded number of addresses per socket: past it the oldest stops being routable', async () => {
-    await relay.stop();
-    relay = await startRelay({ compendiumMaxAddresses: 2 });
+    await session.restart({ compendiumMaxAddresses: 2 });
     const [a, first] = await initialised();
     a.sendJson({ type: 'INIT' });
     a.sendJson({ type: 'INIT' });
@@ -206,21 +190,21 @@ describe('compendium keepalive', () => {
   it('pings a silent peer after 20 s and closes it with 1011 20 s later', async () => {
     const c = await open();
     const pinged = new Promise<void>((resolve) => c.ws.once('ping', () => resolve()));
-    relay.relay.hub.sweep(Date.now() + 20_500);
+    session.relay.hub.sweep(Date.now() + 20_500);
     await pinged;
-    relay.relay.hub.sweep(Date.now() + 40_500);
+    session.relay.hub.sweep(Date.now() + 40_500);
     expect(await c.closed).toEqual({ code: 1011, reason: 'keepalive ping timeout' });
   });
 });
 
 describe('compendium operator messages (E4)', () => {
   it('sends a plain DELIVER to one peer, or to everyone with an address', async () => {
-    const dialect = relay.relay.dialects.get('compendium')!;
+    const dialect = session.relay.dialects.get('compendium')!;
     const [a] = await initialised();
     const [b] = await initialised();
     const bare = await open();
-    const keyOf = (address: string) => [...relay.relay.hub.peers('compendium')].find((p) => p.id === address)!.key;
-    const aAddress = [...relay.relay.hub.peers('compendium')][0]!.id;
+    const keyOf = (address: string) => [...session.relay.hub.peers('compendium')].find((p) => p.id === address)!.key;
+    const aAddress = [...session.relay.hub.peers('compendium')][0]!.id;
     expect(dialect.inject({ kind: 'peer', peer: keyOf(aAddress) }, '{"text": "hi a"}')).toBe(1);
     expect(await a.json()).toEqual({ type: 'DELIVER', msg: { text: 'hi a' } });
     expect(dialect.inject({ kind: 'everyone' }, '{"text": "hi all"}')).toBe(2);
@@ -229,21 +213,19 @@ describe('compendium operator messages (E4)', () => {
     expect(await bare.drain()).toEqual([]);
     expect(() => dialect.inject({ kind: 'room', room: 'x' }, '{}')).toThrow(InjectError);
     expect(() => dialect.inject({ kind: 'everyone' }, 'not json')).toThrow(InjectError);
-    const operator = relay.relay.tap.read(0).records.filter((r) => r.kind === 'operator');
+    const operator = session.relay.tap.read(0).records.filter((r) => r.kind === 'operator');
     expect(operator.map((r) => r.recipients)).toEqual([1, 2]);
   });
 });
 
 describe('compendium on a pinned listener', () => {
   it('serves a client that sends no path, as the Android app does on port 8001', async () => {
-    await relay.stop();
     const port = await freePort();
-    relay = await startRelay({ listeners: [`compendium:${port}`] });
-    const c = await Client.open(`ws://127.0.0.1:${port}/`);
-    clients.push(c);
+    await session.restart({ listeners: [`compendium:${port}`] });
+    const c = await session.open(`ws://127.0.0.1:${port}/`);
     c.sendJson({ type: 'INIT' });
     expect((await c.json()).type).toBe('INITRESP');
-    expect([...relay.relay.hub.peers('compendium')].length).toBe(1);
+    expect([...session.relay.hub.peers('compendium')].length).toBe(1);
   });
 });
 
@@ -269,7 +251,7 @@ asyncio.run(asyncio.wait_for(main(sys.argv[1]), 10))
 describe('compendium with the Python websockets client', () => {
   it('INITs, routes and gets ERR 404 like against the original', async () => {
     const out = await new Promise<string>((resolve, reject) =>
-      execFile('/usr/bin/python3', ['-c', PYTHON_CLIENT, `${relay.url}/compendium`], { timeout: 15_000 }, (err, stdout, stderr) =>
+      execFile('/usr/bin/python3', ['-c', PYTHON_CLIENT, `${session.url}/compendium`], { timeout: 15_000 }, (err, stdout, stderr) =>
         err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
@@ -277,8 +259,8 @@ describe('compendium with the Python websockets client', () => {
     expect(result.adr_pc).toMatch(HEX32);
     expect(result.delivered).toEqual({ type: 'DELIVER', msg: { adr_pc: result.adr_pc, text: 'héllo' } });
     expect(result.err).toEqual(NOT_FOUND);
-    for (let i = 0; i < 50 && relay.relay.hub.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    const closes = relay.relay.tap.read(0).records.filter((r) => r.kind === 'close');
+    for (let i = 0; i < 50 && session.relay.hub.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const closes = session.relay.tap.read(0).records.filter((r) => r.kind === 'close');
     expect(closes.map((r) => r.code)).toEqual([1000, 1000]);
   });
 });

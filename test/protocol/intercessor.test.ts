@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../relay/config/schema.js';
+import { describe, expect, it } from 'vitest';
 import { InjectError } from '../../relay/dialects/types.js';
 import { Client } from '../helpers/client.js';
 import { freePort } from '../helpers/port.js';
-import { startRelay, type Running } from '../helpers/relay.js';
+import { RelaySession } from '../helpers/session.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -14,14 +13,9 @@ interface Frame {
   message: unknown;
 }
 
-let relay: Running;
-let clients: Client[];
+const session = new RelaySession();
 
-const open = async (path: string): Promise<Client> => {
-  const c = await Client.open(relay.url + path);
-  clients.push(c);
-  return c;
-};
+const open = (path: string): Promise<Client> => session.open(path);
 
 /** The next frame, checked to have exactly the four keys in the original's order. */
 async function frame(c: Client): Promise<Frame> {
@@ -50,21 +44,6 @@ async function client(s: Client, sid: string): Promise<[Client, string]> {
   expect(await frame(s)).toEqual({ from: '0', to: sid, type: 'PEER_JOINED', message: { id: hello.to } });
   return [c, hello.to];
 }
-
-async function restart(overrides: Partial<Config>): Promise<void> {
-  await relay.stop();
-  relay = await startRelay(overrides);
-}
-
-beforeEach(async () => {
-  relay = await startRelay();
-  clients = [];
-});
-
-afterEach(async () => {
-  for (const c of clients) c.ws.terminate();
-  await relay.stop();
-});
 
 describe('intercessor signaling', () => {
   it('relays a full exchange: offers and answers, a client leaving, then the server', async () => {
@@ -204,9 +183,9 @@ describe('intercessor connection rules', () => {
   it('pings a silent peer after 20 s and closes it with 1011 20 s later (D6)', async () => {
     const [s] = await server();
     const pinged = new Promise<void>((resolve) => s.ws.once('ping', () => resolve()));
-    relay.relay.hub.sweep(Date.now() + 20_500);
+    session.relay.hub.sweep(Date.now() + 20_500);
     await pinged;
-    relay.relay.hub.sweep(Date.now() + 40_500);
+    session.relay.hub.sweep(Date.now() + 40_500);
     expect(await s.closed).toEqual({ code: 1011, reason: 'keepalive ping timeout' });
   });
 
@@ -225,20 +204,18 @@ describe('intercessor connection rules', () => {
 describe('intercessor on a pinned listener', () => {
   it('serves its paths and closes any other path with 1008 and a reason', async () => {
     const port = await freePort();
-    await restart({ listeners: [`intercessor:${port}`] });
+    await session.restart({ listeners: [`intercessor:${port}`] });
     const pinned = `ws://127.0.0.1:${port}`;
-    const s = await Client.open(`${pinned}/server`);
-    clients.push(s);
+    const s = await session.open(`${pinned}/server`);
     expect((await frame(s)).type).toBe('HELLO');
-    const stray = await Client.open(`${pinned}/elsewhere`);
-    clients.push(stray);
+    const stray = await session.open(`${pinned}/elsewhere`);
     expect(await stray.closed).toEqual({ code: 1008, reason: 'intercessor serves /server and /client/<server-id>, not /elsewhere' });
   });
 });
 
 describe('intercessor extensions (E2)', () => {
   it('sends serverInfo in every HELLO when configured', async () => {
-    await restart({ intercessorServerInfo: 'room 42' });
+    await session.restart({ intercessorServerInfo: 'room 42' });
     const s = await open('/server');
     const hello = await frame(s);
     expect(hello.message).toEqual({ id: hello.to, serverInfo: 'room 42' });
@@ -248,7 +225,7 @@ describe('intercessor extensions (E2)', () => {
   });
 
   it('admits a server only with the configured passphrase', async () => {
-    await restart({ intercessorServerPassphrase: 's3cret' });
+    await session.restart({ intercessorServerPassphrase: 's3cret' });
     for (const path of ['/server', '/server?passphrase=wrong']) {
       const refused = await open(path);
       const closed = await refused.closed;
@@ -263,11 +240,11 @@ describe('intercessor extensions (E2)', () => {
 
 describe('intercessor operator messages (E4)', () => {
   it('come from "0", to one peer, a server with its clients, or everyone', async () => {
-    const dialect = relay.relay.dialects.get('intercessor')!;
+    const dialect = session.relay.dialects.get('intercessor')!;
     const [s, sid] = await server();
     const [c, cid] = await client(s, sid);
     const [other] = await server();
-    const keyOf = (id: string) => [...relay.relay.hub.peers('intercessor')].find((p) => p.id === id)!.key;
+    const keyOf = (id: string) => [...session.relay.hub.peers('intercessor')].find((p) => p.id === id)!.key;
     const payload = JSON.stringify({ type: 'OPERATOR', message: { text: 'hi' } });
     expect(dialect.inject({ kind: 'peer', peer: keyOf(cid) }, payload)).toBe(1);
     expect(await frame(c)).toEqual({ from: '0', to: cid, type: 'OPERATOR', message: { text: 'hi' } });

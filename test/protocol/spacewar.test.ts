@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InjectError } from '../../relay/dialects/types.js';
 import { Client } from '../helpers/client.js';
-import { startRelay, type Running } from '../helpers/relay.js';
+import { RelaySession } from '../helpers/session.js';
 
 /** What spacewar's ws-relay.js makes of a frame: the source, the type, and the message after them. */
 interface Received {
@@ -44,18 +44,15 @@ class Player {
   }
 }
 
-let relay: Running;
-let clients: Client[];
+const session = new RelaySession();
 
 const connect = async (room = '/ws-relay/test'): Promise<Player> => {
-  const c = await Client.open(relay.url + room);
-  clients.push(c);
-  return new Player(c);
+  return new Player(await session.open(room));
 };
 
 /** Connects and reads its self notice and the members' joins; returns the player and its id. */
 const join = async (room = '/ws-relay/test'): Promise<[Player, string]> => {
-  const members = relay.relay.hub.roomSize('spacewar', room);
+  const members = session.relay.hub.roomSize('spacewar', room);
   const p = await connect(room);
   const self = await p.next();
   expect(self.msgtype).toBe('self');
@@ -65,19 +62,9 @@ const join = async (room = '/ws-relay/test'): Promise<[Player, string]> => {
 
 /** The relay learns of a client's close a moment after the client does: poll, bounded. */
 async function settled(count: number): Promise<void> {
-  for (let i = 0; i < 100 && relay.relay.hub.size !== count; i++) await new Promise((r) => setTimeout(r, 10));
-  expect(relay.relay.hub.size).toBe(count);
+  for (let i = 0; i < 100 && session.relay.hub.size !== count; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(session.relay.hub.size).toBe(count);
 }
-
-beforeEach(async () => {
-  relay = await startRelay();
-  clients = [];
-});
-
-afterEach(async () => {
-  for (const c of clients) c.ws.terminate();
-  await relay.stop();
-});
 
 describe('spacewar joining and leaving', () => {
   it('sends self, then the members in join order, then tells the others', async () => {
@@ -258,8 +245,7 @@ describe('spacewar errors', () => {
   });
 
   it('closes only a recipient that cannot keep up; the sender and the rest go on (D4)', async () => {
-    await relay.stop();
-    relay = await startRelay({ maxQueueBytes: 64 * 1024 });
+    await session.restart({ maxQueueBytes: 64 * 1024 });
     const [slow] = await join();
     const [sender] = await join();
     const [watcher] = await join();
@@ -270,11 +256,11 @@ describe('spacewar errors', () => {
     const chunk = 'x'.repeat(60 * 1024);
     let slowClosed = false;
     void slow.client.closed.then(() => (slowClosed = true));
-    for (let i = 0; i < 2000 && !slowClosed && relay.relay.hub.counters.spacewar.drops === 0; i++) {
+    for (let i = 0; i < 2000 && !slowClosed && session.relay.hub.counters.spacewar.drops === 0; i++) {
       sender.send(`bulk ${chunk}`, '1');
       await new Promise((r) => setTimeout(r, 1));
     }
-    expect(relay.relay.hub.counters.spacewar.drops).toBe(1);
+    expect(session.relay.hub.counters.spacewar.drops).toBe(1);
     expect(await sender.events(1)).toEqual(['1 quit']);
     expect(await watcher.events(1)).toEqual(['1 quit']);
     sender.send('still here', '3');
@@ -287,21 +273,21 @@ describe('spacewar keepalive', () => {
   it('pings a silent peer after 20 s and closes it with 1011 20 s later', async () => {
     const [a] = await join();
     const pinged = new Promise<void>((resolve) => a.client.ws.once('ping', () => resolve()));
-    relay.relay.hub.sweep(Date.now() + 20_500);
+    session.relay.hub.sweep(Date.now() + 20_500);
     await pinged;
-    relay.relay.hub.sweep(Date.now() + 40_500);
+    session.relay.hub.sweep(Date.now() + 40_500);
     expect(await a.client.closed).toEqual({ code: 1011, reason: 'keepalive ping timeout' });
   });
 });
 
 describe('spacewar operator messages (E4)', () => {
   it('come from source 0, to one peer, a room or everyone', async () => {
-    const dialect = relay.relay.dialects.get('spacewar')!;
+    const dialect = session.relay.dialects.get('spacewar')!;
     const [a] = await join('/ws-relay/one');
     const [b] = await join('/ws-relay/one');
     const [c] = await join('/ws-relay/two');
     await a.events(1);
-    const keyOfB = [...relay.relay.hub.members('spacewar', '/ws-relay/one')][1]!.key;
+    const keyOfB = [...session.relay.hub.members('spacewar', '/ws-relay/one')][1]!.key;
     expect(dialect.inject({ kind: 'peer', peer: keyOfB }, 'chat just you')).toBe(1);
     expect(await b.next()).toEqual({ source: '0', msgtype: 'chat', message: 'just you' });
     expect(dialect.inject({ kind: 'room', room: '/ws-relay/one' }, 'chat room')).toBe(2);

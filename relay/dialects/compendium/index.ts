@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import type { Peer } from '../../core/peer.js';
 import { bindSocket, wsTransport } from '../../core/socket.js';
 import { remoteAddress } from '../../http/remote.js';
-import { injectPeer } from '../inject.js';
+import { injectJson, injectPeer } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
 import { InjectError, type Dialect, type DialectContext, type InjectTarget } from '../types.js';
 
@@ -118,12 +118,7 @@ export function createCompendium({ hub, config }: DialectContext): Dialect {
     },
 
     inject(target: InjectTarget, payload: string): number {
-      let msg: unknown;
-      try {
-        msg = JSON.parse(payload);
-      } catch {
-        throw new InjectError('a compendium msg is JSON (the Android app reads only an object): the payload is not valid JSON');
-      }
+      const msg = injectJson(payload, 'a compendium msg is JSON (the Android app reads only an object)');
       const frame = JSON.stringify({ type: 'DELIVER', msg });
       if (target.kind === 'peer') return hub.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
       if (target.kind === 'room') throw new InjectError('compendium has no rooms: send to one peer or to everyone');

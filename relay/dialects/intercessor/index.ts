@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import type { Peer } from '../../core/peer.js';
 import { bindSocket, wsTransport } from '../../core/socket.js';
 import { remoteAddress } from '../../http/remote.js';
-import { injectPeer, refuseFilter } from '../inject.js';
+import { injectJson, injectPeer, refuseFilter } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
 import { InjectError, type Dialect, type DialectContext, type InjectTarget } from '../types.js';
 import { decodeFrame, encodeFrame, type InboundFrame } from './frame.js';
@@ -144,12 +144,7 @@ export function createIntercessor({ hub, config }: DialectContext): Dialect {
     },
 
     inject(target: InjectTarget, payload: string): number {
-      let body: unknown;
-      try {
-        body = JSON.parse(payload);
-      } catch {
-        throw new InjectError('an intercessor message is a JSON object {"type", "message"}: the payload is not valid JSON');
-      }
+      const body = injectJson(payload, 'an intercessor message is a JSON object {"type", "message"}');
       if (typeof body !== 'object' || body === null || typeof (body as { type?: unknown }).type !== 'string' || !('message' in body))
         throw new InjectError('an intercessor message is a JSON object with a string "type" and a "message"');
       const { type, message } = body as { type: string; message: unknown };
