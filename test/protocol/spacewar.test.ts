@@ -156,6 +156,9 @@ describe('spacewar messages', () => {
     expect(await b.next()).toEqual({ source: '1', msgtype: 'score', message: '' });
     a.send('note to self', '1');
     expect(await a.next()).toEqual({ source: '1', msgtype: 'note', message: 'to self' });
+    // The relay never reads the type, so a member can send what looks like a notice.
+    a.send('quit', '2');
+    expect(await b.next()).toEqual({ source: '1', msgtype: 'quit', message: '' });
     a.send('lost', '9');
     a.send('lost', '02');
     await b.silent();
