@@ -108,10 +108,90 @@ export const SCHEMA = {
   },
 
   // compendium
+  compendiumMaxMessageBytes: {
+    type: 'int',
+    default: MiB,
+    min: 1024,
+    max: 64 * MiB,
+    doc: "Largest compendium message; a larger one is closed with 1009 (the original's websockets limit, 1 MiB).",
+  },
+  compendiumPingIntervalSeconds: {
+    type: 'int',
+    default: 20,
+    min: 1,
+    max: 3600,
+    doc: 'A compendium peer silent this long is sent a ping.',
+  },
+  compendiumPingTimeoutSeconds: {
+    type: 'int',
+    default: 20,
+    min: 1,
+    max: 3600,
+    doc: 'A compendium peer still silent this long after the ping is closed with 1011 "keepalive ping timeout".',
+  },
+  compendiumMaxAddresses: {
+    type: 'int',
+    default: 256,
+    min: 1,
+    max: 65_536,
+    doc: 'Addresses one compendium socket may hold (each INIT mints one); past it the oldest stops being routable.',
+  },
 
   // spacewar
+  spacewarMaxMessageBytes: {
+    type: 'int',
+    default: MiB,
+    min: 1024,
+    max: 64 * MiB,
+    doc: "Largest spacewar message; a larger one is closed with 1009 (the original's websockets limit, 1 MiB).",
+  },
+  spacewarPingIntervalSeconds: {
+    type: 'int',
+    default: 20,
+    min: 1,
+    max: 3600,
+    doc: 'A spacewar peer silent this long is sent a ping.',
+  },
+  spacewarPingTimeoutSeconds: {
+    type: 'int',
+    default: 20,
+    min: 1,
+    max: 3600,
+    doc: 'A spacewar peer still silent this long after the ping is closed with 1011 "keepalive ping timeout".',
+  },
 
   // intercessor
+  intercessorMaxMessageBytes: {
+    type: 'int',
+    default: MiB,
+    min: 1024,
+    max: 64 * MiB,
+    doc: 'Largest intercessor message; a larger one is closed with 1009 (the original allowed 64 MiB; signaling needs far less).',
+  },
+  intercessorPingIntervalSeconds: {
+    type: 'int',
+    default: 20,
+    min: 1,
+    max: 3600,
+    doc: 'An intercessor peer silent this long is sent a ping.',
+  },
+  intercessorPingTimeoutSeconds: {
+    type: 'int',
+    default: 20,
+    min: 1,
+    max: 3600,
+    doc: 'An intercessor peer still silent this long after the ping is closed with 1011 "keepalive ping timeout".',
+  },
+  intercessorServerInfo: {
+    type: 'string',
+    default: '',
+    doc: 'Text sent as serverInfo in every intercessor HELLO; empty sends none, as the original.',
+  },
+  intercessorServerPassphrase: {
+    type: 'string',
+    default: '',
+    doc: 'When set, an intercessor server must connect to /server?passphrase=<this>; empty lets any server in, as the original.',
+  },
 
   // channelstream
 

@@ -1,0 +1,25 @@
+import type { ProtocolName } from '../config/schema.js';
+import type { Hub } from '../core/hub.js';
+import type { Peer } from '../core/peer.js';
+import { InjectError } from './types.js';
+
+/** The peer an operator named by its hub key, if it speaks this protocol. */
+export function injectPeer(hub: Hub, protocol: ProtocolName, key: string): Peer {
+  const peer = hub.peer(key);
+  if (!peer || peer.protocol !== protocol) throw new InjectError(`no ${protocol} peer ${key}`);
+  return peer;
+}
+
+/** Rooms of these protocols carry no metadata, so a filter could only be a mistake. */
+export function refuseFilter(protocol: ProtocolName, filter: string | undefined): void {
+  if (filter) throw new InjectError(`${protocol} peers have no metadata to filter on`);
+}
+
+/** An operator's payload read as JSON; `shape` tells the operator what the protocol expects. */
+export function injectJson(payload: string, shape: string): unknown {
+  try {
+    return JSON.parse(payload) as unknown;
+  } catch {
+    throw new InjectError(`${shape}: the payload is not valid JSON`);
+  }
+}
