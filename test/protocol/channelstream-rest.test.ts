@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- replies are deep JSON read by path in assertions */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from '../../relay/dialects/channelstream/signer.js';
 import { Channelstream, SECRET } from '../helpers/channelstream.js';
