@@ -166,7 +166,7 @@ describe('channelstream sockets: lifetimes', () => {
   it('/disconnect closes the socket with 1000', async () => {
     const l = await listener('leaver', ['dc']);
     await cs.call(`/disconnect?conn_id=${l.connId}`);
-    expect((await l.client.closed).code).toBe(1000);
+    expect(await l.client.closed).toEqual({ code: 1000, reason: 'disconnected through /disconnect' });
   });
 
   it('a new socket for the same connection replaces the old one', async () => {

@@ -119,11 +119,10 @@ export class Engine {
     return conn;
   }
 
-  /** Runs once when the hub lets the connection go, however it goes. */
+  /** Runs once when the hub lets the connection go, however it goes (the hub closes its transport). */
   private forget(conn: Connection): void {
     this.connections.delete(conn.id);
     conn.user.connections.delete(conn);
-    conn.link.close(1000, 'connection removed');
     for (const name of [...conn.channels].sort()) {
       const ch = this.channels.get(name);
       if (ch && !conn.user.inChannel(name)) this.presence(ch, conn.user, 'parted');
