@@ -92,7 +92,6 @@ export type Event = Record<string, unknown> & { type: string };
 
 /** Reads channelstream frames (JSON arrays), skipping `[]` heartbeats. */
 export class Listener {
-  heartbeats = 0;
   constructor(readonly client: Client) {}
 
   /** The next event frame: a one-element array. */
@@ -101,10 +100,7 @@ export class Listener {
     for (let i = 0; i < 1000; i++) {
       const frame = await this.client.next(Math.max(1, deadline - Date.now()));
       const events = JSON.parse(frame) as Event[];
-      if (events.length === 0) {
-        this.heartbeats++;
-        continue;
-      }
+      if (events.length === 0) continue;
       if (events.length !== 1) throw new Error(`expected one event per frame, got ${frame}`);
       return events[0]!;
     }

@@ -209,6 +209,23 @@ describe('channelstream long poll', () => {
   });
 });
 
+describe('channelstream bounds', () => {
+  it('closes a connection whose unread long-poll queue goes over maxQueueBytes with 1013', async () => {
+    const small = await Channelstream.start({ maxQueueBytes: 64 * 1024 });
+    try {
+      const { conn_id } = await small.connect('slow', ['big']);
+      expect((await small.call(`/listen?conn_id=${conn_id}`, { token: false })).json).toEqual([]);
+      const pad = 'x'.repeat(10_000);
+      for (let i = 0; i < 8; i++) await small.post([{ user: 'x', channel: 'big', message: { pad } }]);
+      expect((await small.call(`/listen?conn_id=${conn_id}`, { token: false })).status).toBe(401);
+      const closes = small.running.relay.tap.read(0).records.filter((r) => r.kind === 'close' && r.protocol === 'channelstream');
+      expect(closes.map((r) => r.code)).toEqual([1013]);
+    } finally {
+      await small.stop();
+    }
+  });
+});
+
 describe('channelstream operator messages (E4)', () => {
   it('publishes a message event from the configured user to a channel, a connection or everyone', async () => {
     const dialect = cs.running.relay.dialects.get('channelstream')!;
