@@ -1,11 +1,10 @@
-import type { WebSocket } from 'ws';
 import type { Hub, Origin } from '../../core/hub.js';
 import type { Peer } from '../../core/peer.js';
 import { ConnectionLink } from './link.js';
 import { defaultChannelConfig, type ChannelConfig } from './schemas.js';
 import { Channel, Connection, keepLast, User, USER_FRAMES, visibleTo, type Event, type Frame } from './state.js';
 import type { StateValue } from './validate.js';
-import { frameOf, HEARTBEAT, isoNow, newUuid } from './wire.js';
+import { frameOf, isoNow, newUuid } from './wire.js';
 
 /**
  * channelstream's server state and operations. It decides what an event looks like and who may
@@ -13,20 +12,11 @@ import { frameOf, HEARTBEAT, isoNow, newUuid } from './wire.js';
  */
 
 export const PROTOCOL = 'channelstream';
-const USER_FORGET_MS = 24 * 3600 * 1000;
 
 export interface EngineOptions {
   maxPayload: number;
   listenWaitMs: number;
   listenGatherMs: number;
-  gcIdleMs: number;
-}
-
-export interface InfoOptions {
-  include_history: boolean;
-  include_users: boolean;
-  return_public_state: boolean;
-  exclude_channels: string[];
 }
 
 export interface Addressing {
@@ -324,31 +314,13 @@ export class Engine {
   }
 
   /** Sends one connection what was kept for it since it was last active, each marked catchup. */
-  private catchup(conn: Connection): void {
+  catchup(conn: Connection): void {
     const due: Event[] = [];
     const user = conn.user.name;
     for (const name of [...conn.channels].sort())
       for (const f of this.channels.get(name)?.frames ?? []) if (f.seq > conn.seenSeq && visibleTo(user, f)) due.push(f.event);
     for (const f of conn.user.frames) if (f.seq > conn.seenSeq && visibleTo(user, f)) due.push(f.event);
     for (const e of due) this.hub.route({ from: 'relay', to: { peer: conn.peer }, frame: frameOf({ ...e, catchup: true }) });
-  }
-
-  // ---- sockets and long polls
-
-  attachSocket(conn: Connection, ws: WebSocket): void {
-    const previous = conn.link.attachSocket(ws);
-    previous?.close(1000, 'another socket attached to this connection');
-    ws.on('message', (data: Buffer) => {
-      if (conn.link.socket !== ws) return;
-      this.hub.received(conn.peer, data.length);
-      this.markActive(conn);
-    });
-    ws.on('close', (code: number, reason: Buffer) => {
-      if (conn.link.detachSocket(ws)) this.hub.gone(conn.peer, code, reason.toString());
-    });
-    ws.on('error', (err: Error) => this.hub.log.add('warn', 'socket-error', `${PROTOCOL} ${conn.id}: ${err.message}`, { protocol: PROTOCOL, peer: conn.id }));
-    this.catchup(conn);
-    this.markActive(conn);
   }
 
   /** One long poll: a fresh queue, catchup, then what arrives within the wait. */
@@ -360,22 +332,6 @@ export class Engine {
     return messages;
   }
 
-  // ---- housekeeping
-
-  /** `[]` to every attached socket; each send keeps its connection alive (D8: whenever a socket is attached). */
-  heartbeat(): void {
-    for (const conn of this.connections.values()) if (conn.link.socket) this.hub.deliver(conn.peer, HEARTBEAT);
-  }
-
-  /** Collects connections idle past the limit, and users with no connection for a day. */
-  collect(now = Date.now()): void {
-    for (const conn of [...this.connections.values()])
-      if (now - conn.lastActive > this.opts.gcIdleMs) this.hub.close(conn.peer, 1000, `no activity for ${Math.round(this.opts.gcIdleMs / 1000)} s`);
-    for (const [name, user] of this.users) if (user.connections.size === 0 && now - user.lastActive > USER_FORGET_MS) this.users.delete(name);
-  }
-
-  // ---- reports
-
   /** Users in a channel, sorted. */
   channelUsers(name: string): string[] {
     const names = new Set<string>();
@@ -386,45 +342,7 @@ export class Engine {
     return [...names].sort();
   }
 
-  channelInfo(ch: Channel, includeHistory: boolean, includeUsers: boolean): Record<string, unknown> {
-    return ch.info(this.channelUsers(ch.name), includeHistory, includeUsers, this.hub.roomSize(PROTOCOL, ch.name));
-  }
-
-  /** The original's `get_info`: the named channels and the users in them. */
-  info(names: Iterable<string>, o: InfoOptions): { channels: Record<string, unknown>; users: { user: string; state: Record<string, StateValue> }[] } {
-    const channels: Record<string, unknown> = {};
-    const users = new Set<string>();
-    for (const name of names) {
-      const ch = this.channels.get(name);
-      if (!ch || o.exclude_channels.includes(name)) continue;
-      channels[name] = this.channelInfo(ch, o.include_history, o.include_users);
-      if (o.include_users) for (const u of this.channelUsers(name)) users.add(u);
-    }
-    return {
-      channels,
-      users: [...users].map((name) => {
-        const u = this.users.get(name)!;
-        return { user: name, state: o.return_public_state ? u.publicState() : u.state };
-      }),
-    };
-  }
-
-  admin(version: string): Record<string, unknown> {
-    const channels: Record<string, unknown> = {};
-    for (const ch of this.channels.values()) channels[ch.name] = this.channelInfo(ch, true, true);
-    const secs = Math.floor((Date.now() - this.startedAt) / 1000);
-    const two = (n: number): string => String(n).padStart(2, '0');
-    return {
-      remembered_user_count: this.users.size,
-      unique_user_count: [...this.users.values()].filter((u) => u.connections.size > 0).length,
-      total_connections: this.connections.size,
-      total_channels: this.channels.size,
-      total_messages: this.totalMessages,
-      total_unique_messages: this.totalUniqueMessages,
-      channels,
-      users: [...this.users.values()].map((u) => ({ state: u.publicState(), user: u.name, uuid: u.uuid, connections: [...u.connections].map((c) => c.id) })),
-      uptime: `${Math.floor(secs / 3600)}:${two(Math.floor(secs / 60) % 60)}:${two(secs % 60)}`,
-      version,
-    };
+  channelConnections(name: string): number {
+    return this.hub.roomSize(PROTOCOL, name);
   }
 }

@@ -2,9 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { InjectError, type Dialect, type DialectContext, type InjectTarget } from '../types.js';
 import { Engine, PROTOCOL } from './engine.js';
+import { startHousekeeping } from './housekeeping.js';
 import { createRest } from './rest.js';
+import { acceptSocket } from './socket.js';
 import type { Connection } from './state.js';
-import { isoNow, newUuid, uuidParse } from './wire.js';
+import { isoNow, newUuid } from './wire.js';
 
 /**
  * channelstream 0.7: a backend connects users and publishes through a signed REST API; browsers
@@ -16,18 +18,8 @@ export function createChannelstream({ hub, config }: DialectContext): Dialect {
     maxPayload,
     listenWaitMs: config.channelstreamListenWaitMs,
     listenGatherMs: config.channelstreamListenGatherMs,
-    gcIdleMs: config.channelstreamGcIdleMs,
   });
-  const rest = createRest(engine, hub, config);
-  const heartbeat = setInterval(() => engine.heartbeat(), config.channelstreamHeartbeatMs);
-  const gc = setInterval(() => engine.collect(), config.channelstreamGcTickMs);
-  heartbeat.unref();
-  gc.unref();
-
-  const refuse = (ws: WebSocket, code: number, reason: string): void => {
-    hub.log.add('info', 'close', `${PROTOCOL} socket refused: ${code} ${reason}`, { protocol: PROTOCOL, code, reason });
-    ws.close(code, reason);
-  };
+  const stopHousekeeping = startHousekeeping(engine, hub, config);
 
   return {
     protocol: PROTOCOL,
@@ -36,16 +28,9 @@ export function createChannelstream({ hub, config }: DialectContext): Dialect {
 
     claims: (url) => url.pathname === '/ws',
 
-    accept(ws: WebSocket, _req: IncomingMessage, url: URL): void {
-      const id = uuidParse(url.searchParams.get('conn_id'));
-      if (!id) return refuse(ws, 1008, 'conn_id is missing or is not a UUID');
-      const conn = engine.connections.get(id);
-      // The original closes with 1000 at once for a connection it does not know.
-      if (!conn) return refuse(ws, 1000, `unknown conn_id ${id}`);
-      engine.attachSocket(conn, ws);
-    },
+    accept: (ws: WebSocket, _req: IncomingMessage, url: URL) => acceptSocket(engine, hub, ws, url),
 
-    handleHttp: rest,
+    handleHttp: createRest(engine, hub, config),
 
     inject(target: InjectTarget, payload: string): number {
       let message: unknown;
@@ -72,9 +57,6 @@ export function createChannelstream({ hub, config }: DialectContext): Dialect {
       return engine.sendDirect(m, conns);
     },
 
-    stop(): void {
-      clearInterval(heartbeat);
-      clearInterval(gc);
-    },
+    stop: stopHousekeeping,
   };
 }

@@ -3,7 +3,8 @@ import type { Config } from '../../config/schema.js';
 import type { Hub } from '../../core/hub.js';
 import { remoteAddress } from '../../http/remote.js';
 import type { Connection } from './state.js';
-import type { Engine, InfoOptions } from './engine.js';
+import type { Engine } from './engine.js';
+import { adminReport, info as report, type InfoOptions } from './reports.js';
 import { BAD_SIGNATURE, CORS, json, pyramidError, readBody, send, type Reply } from './http.js';
 import { channelConfigBody, connectBody, connIdBody, deleteMessage, editMessage, infoBody, postMessage, subscribeBody, userStateBody } from './schemas.js';
 import { sign, unsign } from './signer.js';
@@ -12,7 +13,6 @@ import { pretty, uuidParse } from './wire.js';
 
 /** channelstream's REST API: who may call it, and what each path does. */
 
-export const VERSION = '0.7.1';
 const MAX_AGE_SECONDS = 60;
 const ADMIN_COOKIE = 'channelstream_admin';
 const ADMIN_COOKIE_SECONDS = 30 * 24 * 3600;
@@ -51,7 +51,7 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
     return q !== null && isObject(call.body) && !('conn_id' in call.body) ? { ...call.body, conn_id: q } : (call.body ?? (q !== null ? { conn_id: q } : {}));
   };
   const channelsInfo = (c: Connection, info: InfoOptions & { channels: string[] }) =>
-    engine.info(info.channels.length ? info.channels : sorted(c.channels), info);
+    report(engine, info.channels.length ? info.channels : sorted(c.channels), info);
   const addressed = <T extends { channel?: string | null; pm_users: string[] }>(items: T[]): T[] => items.filter((m) => m.channel || m.pm_users.length);
 
   const subscription = (call: Call, verb: 'subscribed_to' | 'unsubscribed_from'): Reply => {
@@ -128,7 +128,7 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
       handle: (call) => {
         const configs = check(channelConfigBody(call.body ?? {}));
         for (const [name, cfg] of Object.entries(configs)) engine.configure(name, cfg);
-        return json(200, engine.info(Object.keys(configs), { include_history: false, include_users: false, return_public_state: false, exclude_channels: [] }));
+        return json(200, report(engine, Object.keys(configs), { include_history: false, include_users: false, return_public_state: false, exclude_channels: [] }));
       },
     },
     '/info': {
@@ -136,9 +136,9 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
       access: 'api',
       handle: (call) => {
         if (call.body === undefined)
-          return json(200, engine.info(sorted(engine.channels.keys()), { include_history: true, include_users: true, return_public_state: false, exclude_channels: [] }));
+          return json(200, report(engine, sorted(engine.channels.keys()), { include_history: true, include_users: true, return_public_state: false, exclude_channels: [] }));
         const { info } = check(infoBody(call.body));
-        return json(200, engine.info(info.channels.length ? info.channels : sorted(engine.channels.keys()), info));
+        return json(200, report(engine, info.channels.length ? info.channels : sorted(engine.channels.keys()), info));
       },
     },
     '/disconnect': {
@@ -161,7 +161,7 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
         return { status: 200, body: callback !== null ? `${callback}(${messages})` : messages, headers: { ...CORS, 'Content-Type': 'text/html; charset=UTF-8' } };
       },
     },
-    '/admin/admin.json': { methods: ['GET', 'POST'], access: 'admin', handle: () => json(200, engine.admin(VERSION)) },
+    '/admin/admin.json': { methods: ['GET', 'POST'], access: 'admin', handle: () => json(200, adminReport(engine)) },
     '/admin/sign_in': {
       methods: ['POST'],
       access: 'open',
