@@ -29,7 +29,7 @@ export class Channelstream {
       await startRelay({
         channelstreamSecret: SECRET,
         channelstreamHeartbeatMs: 200,
-        channelstreamGcIdleMs: 1500,
+        channelstreamGcIdleMs: 3000,
         channelstreamGcTickMs: 50,
         channelstreamListenWaitMs: 300,
         channelstreamListenGatherMs: 50,

@@ -36,9 +36,9 @@ describe('channelstream sockets: frames and routing', () => {
 
   it('sends [] heartbeats, even to a socket opened long after /connect (D8)', async () => {
     const { conn_id } = await cs.connect('late', ['hb']);
-    await sleep(1000); // most of the 1.5 s idle limit
+    await sleep(2000); // most of the 3 s idle limit
     const l = await cs.socket(conn_id);
-    const frames = await l.client.drain(2200); // past the idle limit: the socket must survive
+    const frames = await l.client.drain(2000); // past the idle limit: the socket must survive
     expect(frames.filter((f) => f === '[]').length).toBeGreaterThanOrEqual(3);
     expect(l.client.ws.readyState).toBe(l.client.ws.OPEN);
     await l.close();
@@ -157,7 +157,7 @@ describe('channelstream sockets: lifetimes', () => {
     const watcher = await listener('gc-watcher', ['gc']);
     const { conn_id } = await cs.connect('idler', ['gc']);
     expect((await watcher.event()).message).toEqual({ action: 'joined' });
-    const parted = await watcher.event(4000);
+    const parted = await watcher.event(6000);
     expect(parted).toMatchObject({ user: 'idler', message: { action: 'parted' } });
     expect((await cs.call(`/disconnect?conn_id=${conn_id}`)).json).toBe(false);
     await watcher.close();
