@@ -114,6 +114,16 @@ describe('channelstream REST: the endpoints', () => {
     expect(b.conn_id).toBe('abcdef00-1122-3344-5566-778899aabbcc');
   });
 
+  it('/connect with a conn_id of another user replaces that connection', async () => {
+    const id = '11111111-2222-3333-4444-555555555555';
+    await cs.connect('first-owner', ['owned'], { conn_id: id });
+    const taken = await cs.connect('second-owner', [], { conn_id: id });
+    expect(taken).toMatchObject({ conn_id: id, username: 'second-owner', channels: [] });
+    const admin = await cs.call<Record<string, any>>('/admin/admin.json');
+    const owners = (admin.json.users as Record<string, any>[]).filter((u) => u.connections.includes(id)).map((u) => u.user);
+    expect(owners).toEqual(['second-owner']);
+  });
+
   it('answers 422 with the field errors of the original', async () => {
     const cases: [string, unknown, unknown][] = [
       ['/connect', {}, { username: ['Missing data for required field.'] }],

@@ -239,6 +239,9 @@ describe('channelstream operator messages (E4)', () => {
     expect(dialect.inject({ kind: 'everyone' }, '{"n":2}')).toBeGreaterThanOrEqual(2);
     expect((await a.event()).message).toEqual({ n: 2 });
     expect((await b.event()).message).toEqual({ n: 2 });
+    expect(dialect.inject({ kind: 'room', room: 'op-room', filter: 'op-a' }, '{"only":"a"}')).toBe(1);
+    expect((await a.event()).message).toEqual({ only: 'a' });
+    expect(dialect.inject({ kind: 'room', room: 'op-room', filter: 'somebody-else' }, '{}')).toBe(0);
     expect(() => dialect.inject({ kind: 'room', room: 'no-such' }, '{}')).toThrow(/no channelstream channel/);
     expect(() => dialect.inject({ kind: 'everyone' }, 'text')).toThrow(/JSON/);
     const records = cs.running.relay.tap.read(0).records.filter((r) => r.kind === 'operator' && r.protocol === 'channelstream');
