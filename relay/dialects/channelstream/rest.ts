@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/schema.js';
 import type { Hub } from '../../core/hub.js';
@@ -37,6 +38,8 @@ interface Route {
 
 const invalid = (errors: Errors): Reply => json(422, errors);
 const sorted = (names: Iterable<string>): string[] => [...names].sort();
+/** Compares secrets in constant time. */
+const same = (a: string, b: string): boolean => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function createRest(engine: Engine, hub: Hub, config: Config): (req: IncomingMessage, res: ServerResponse, url: URL) => boolean {
@@ -48,7 +51,9 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
   /** conn_id may come from the query string as well as the body. */
   const withConnId = (call: Call): unknown => {
     const q = call.url.searchParams.get('conn_id');
-    return q !== null && isObject(call.body) && !('conn_id' in call.body) ? { ...call.body, conn_id: q } : (call.body ?? (q !== null ? { conn_id: q } : {}));
+    if (q === null) return call.body ?? {};
+    if (call.body === undefined) return { conn_id: q };
+    return isObject(call.body) && !('conn_id' in call.body) ? { ...call.body, conn_id: q } : call.body;
   };
   const channelsInfo = (c: Connection, info: InfoOptions & { channels: string[] }) =>
     report(engine, info.channels.length ? info.channels : sorted(c.channels), info);
@@ -167,7 +172,7 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
       access: 'open',
       handle: (call) => {
         const user = call.form?.get('username');
-        if (user !== config.channelstreamAdminUser || call.form?.get('password') !== config.channelstreamAdminSecret) return pyramidError(403, call.req);
+        if (!user || !same(user, config.channelstreamAdminUser) || !same(call.form?.get('password') ?? '', config.channelstreamAdminSecret)) return pyramidError(403, call.req);
         const cookie = `${ADMIN_COOKIE}=${sign(config.channelstreamAdminSecret, user)}; Path=/; Max-Age=${ADMIN_COOKIE_SECONDS}; HttpOnly; SameSite=Lax`;
         return { status: 302, body: '', headers: { Location: '/admin/admin.json', 'Set-Cookie': cookie } };
       },
