@@ -194,6 +194,33 @@ export const SCHEMA = {
   },
 
   // channelstream
+  channelstreamSecret: { type: 'string', default: 'secret', doc: 'channelstream: the secret API requests are signed with (itsdangerous TimestampSigner).' },
+  channelstreamAdminUser: { type: 'string', default: 'admin', doc: 'channelstream: the user name of POST /admin/sign_in.' },
+  channelstreamAdminSecret: {
+    type: 'string',
+    default: 'admin_secret',
+    doc: 'channelstream: the password of POST /admin/sign_in, whose cookie opens /admin/admin.json for 30 days.',
+  },
+  channelstreamAllowPostingFrom: {
+    type: 'list',
+    default: ['127.0.0.1'],
+    doc: 'channelstream: addresses allowed to call the signed REST API; 0.0.0.0 allows any address.',
+  },
+  channelstreamValidateRequests: { type: 'bool', default: true, doc: 'channelstream: reject signatures older than 60 s (or dated in the future).' },
+  channelstreamHeartbeatMs: { type: 'int', default: 5000, min: 50, max: 600_000, doc: 'channelstream: how often an attached socket is sent the [] heartbeat.' },
+  channelstreamGcIdleMs: {
+    type: 'int',
+    default: 15_000,
+    min: 100,
+    max: 86_400_000,
+    doc: 'channelstream: a connection idle this long is collected (its socket closed with 1000, "parted" sent).',
+  },
+  channelstreamGcTickMs: { type: 'int', default: 1000, min: 20, max: 60_000, doc: 'channelstream: how often idle connections are looked for.' },
+  channelstreamListenWaitMs: { type: 'int', default: 5000, min: 10, max: 120_000, doc: 'channelstream: how long a /listen long poll waits for a first message.' },
+  channelstreamListenGatherMs: { type: 'int', default: 250, min: 0, max: 10_000, doc: 'channelstream: after the first message, how long a long poll waits for more.' },
+  channelstreamMaxBodyBytes: { type: 'int', default: 1 * MiB, min: 1024, max: 64 * MiB, doc: 'channelstream: largest REST request body; a larger one is answered 413.' },
+  channelstreamMaxFrameBytes: { type: 'int', default: 64 * KiB, min: 1024, max: 64 * MiB, doc: 'channelstream: largest frame a client may send on /ws; over it the socket is closed with 1009.' },
+  channelstreamOperatorUser: { type: 'string', default: 'operator', doc: 'channelstream: the user operator messages from the console are sent as (E4).' },
 
   // console
 

@@ -1,0 +1,121 @@
+import type { WebSocket } from 'ws';
+import type { Transport } from '../../core/peer.js';
+import { wsTransport } from '../../core/socket.js';
+
+/**
+ * A channelstream connection exists from /connect on, before any socket, and may be read by a
+ * WebSocket or by long polls. Its hub transport sends to whichever is attached; with neither,
+ * frames are not sent (catchup delivers them from the channels' frames on the next attach).
+ */
+
+/** The frames waiting for the next long poll, bounded by the hub's queue limit through bufferedAmount. */
+export class PollQueue {
+  private frames: Buffer[] = [];
+  private bytes = 0;
+  private wake: (() => void) | undefined;
+  ended = false;
+
+  get bufferedAmount(): number {
+    return this.bytes;
+  }
+
+  push(frame: Buffer): void {
+    if (this.ended) return;
+    this.frames.push(frame);
+    this.bytes += frame.length;
+    this.wake?.();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake?.();
+  }
+
+  /** Resolves when a frame arrives, the queue ends, or `ms` pass. */
+  private arrival(ms: number): Promise<boolean> {
+    if (this.ended) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(false), ms);
+      const done = (arrived: boolean): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve(arrived);
+      };
+      this.wake = () => done(true);
+    });
+  }
+
+  /**
+   * The original's long poll: wait up to `waitMs` for something, then keep gathering while
+   * frames keep coming less than `gatherMs` apart (at most `maxRounds` times).
+   */
+  async collect(waitMs: number, gatherMs: number, maxRounds = 40): Promise<unknown[]> {
+    if (this.frames.length === 0) await this.arrival(waitMs);
+    for (let round = 0; round < maxRounds && (await this.arrival(gatherMs)); round++);
+    const out: unknown[] = [];
+    for (const f of this.frames.splice(0)) out.push(...(JSON.parse(f.toString()) as unknown[]));
+    this.bytes = 0;
+    return out;
+  }
+}
+
+export class ConnectionLink implements Transport {
+  private ws: WebSocket | undefined;
+  private wsSide: Transport | undefined;
+  private poll: PollQueue | undefined;
+
+  /** `onSent` runs after each frame written to a socket: a successful send keeps a connection alive. */
+  constructor(
+    private readonly maxPayload: number,
+    private readonly onSent: () => void,
+  ) {}
+
+  get socket(): WebSocket | undefined {
+    return this.ws;
+  }
+
+  get attached(): boolean {
+    return this.ws !== undefined || this.poll !== undefined;
+  }
+
+  /** Attaches a socket and returns the one it replaces, if any. */
+  attachSocket(ws: WebSocket): WebSocket | undefined {
+    const previous = this.ws;
+    this.ws = ws;
+    this.wsSide = wsTransport(ws, this.maxPayload);
+    return previous;
+  }
+
+  detachSocket(ws: WebSocket): boolean {
+    if (this.ws !== ws) return false;
+    this.ws = undefined;
+    this.wsSide = undefined;
+    return true;
+  }
+
+  /** Each long poll starts a fresh queue, as the original does; a poll still waiting is answered now. */
+  attachPoll(): PollQueue {
+    this.poll?.end();
+    this.poll = new PollQueue();
+    return this.poll;
+  }
+
+  send(frame: Buffer): void {
+    if (this.wsSide) {
+      this.wsSide.send(frame);
+      this.onSent();
+    } else this.poll?.push(frame);
+  }
+
+  close(code: number, reason: string): void {
+    this.wsSide?.close(code, reason);
+    this.poll?.end();
+    this.ws = undefined;
+    this.wsSide = undefined;
+    this.poll = undefined;
+  }
+
+  get bufferedAmount(): number {
+    return this.wsSide?.bufferedAmount ?? this.poll?.bufferedAmount ?? 0;
+  }
+}
