@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, usage } from './config/load.js';
+import { serveConsole, type ConsoleServer } from './console/http.js';
 import { Relay } from './relay.js';
 
 const EXIT_USAGE = 2;
@@ -21,8 +22,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   let relay: Relay;
+  let consoleServer: ConsoleServer;
   try {
     relay = new Relay(loadConfig({ argv: rest, env: process.env }));
+    consoleServer = serveConsole(relay);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message, EXIT_USAGE);
     throw err;
@@ -30,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     const listeners = await relay.start();
     for (const l of listeners) process.stdout.write(`switchboard: ${l.protocols.join(', ')} on ${l.urls.join(' ')}\n`);
+    process.stdout.write(`switchboard: console ${consoleServer.url()}\n`);
   } catch (err) {
     fail((err as Error).message, 1);
   }
@@ -38,6 +42,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`switchboard: ${signal}, closing ${relay.hub.size} connection(s)\n`);
+    consoleServer.stop();
     void relay.stop().then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));

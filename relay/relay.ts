@@ -19,7 +19,7 @@ export class Relay {
   readonly server: RelayServer;
   listeners: ListenerInfo[] = [];
 
-  constructor(readonly config: Config) {
+  constructor(public config: Config) {
     this.tap = new TrafficTap(config.tapCapacity);
     this.hub = new Hub(this.tap, this.log, config.maxQueueBytes);
     this.dialects = createDialects({ hub: this.hub, config });
@@ -32,6 +32,34 @@ export class Relay {
   }
 
   async start(): Promise<ListenerInfo[]> {
+    await this.listen();
+    this.hub.startKeepalive(this.config.keepaliveTickSeconds * 1000);
+    return this.listeners;
+  }
+
+  /**
+   * Takes a new configuration. Host, port and listeners apply at once by moving the listeners
+   * (open sockets stay connected); if the new ones cannot listen, the old ones come back.
+   * Returns whether the listeners moved.
+   */
+  async reconfigure(next: Config): Promise<boolean> {
+    const prev = this.config;
+    const moves = next.host !== prev.host || next.port !== prev.port || next.listeners.join() !== prev.listeners.join();
+    this.config = next;
+    if (!moves) return false;
+    await this.server.unlisten();
+    try {
+      await this.listen();
+    } catch (err) {
+      this.config = prev;
+      await this.server.unlisten();
+      await this.listen();
+      throw err;
+    }
+    return true;
+  }
+
+  private async listen(): Promise<void> {
     const { host, port, defaultProtocol } = this.config;
     const available = this.protocols;
     const main: ListenerSpec = {
@@ -44,12 +72,10 @@ export class Relay {
     try {
       this.listeners = await this.server.listen([main, ...pinned]);
     } catch (err) {
-      await this.server.close(0);
+      await this.server.unlisten();
       throw err;
     }
-    this.hub.startKeepalive(this.config.keepaliveTickSeconds * 1000);
     for (const l of this.listeners) this.log.add('info', 'listen', `${l.protocols.join(', ')} on ${l.urls.join(' ')}`);
-    return this.listeners;
   }
 
   /** Closes every socket with a code and reason, then the listeners. */

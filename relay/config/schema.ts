@@ -114,6 +114,11 @@ export const SCHEMA = {
   // channelstream
 
   // console
+  consoleToken: {
+    type: 'string',
+    default: '',
+    doc: 'Token the browser console needs to reach /console/api. Empty makes a random one at each start (printed inside the console URL).',
+  },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;
