@@ -17,6 +17,7 @@ const TRAFFIC_BACKLOG_BYTES = 1024 * 1024;
 /** Over this many a console is closed: it reconnects and starts fresh rather than hold the relay's memory. */
 const MAX_BACKLOG_BYTES = 32 * 1024 * 1024;
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+const UNAUTHORIZED = 'The console token is missing or wrong. Open the console URL that switchboard printed at start (it ends in #token=...).\n';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -70,11 +71,18 @@ export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): 
   const token = relay.config.consoleToken || randomBytes(18).toString('base64url');
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: false });
 
-  relay.server.addRoute((req, res, url) => serveStatic(staticDir, req, res, url));
+  relay.server.addRoute((req, res, url) => {
+    if (url.pathname !== CONSOLE_API_PATH) return serveStatic(staticDir, req, res, url);
+    // A browser cannot read why an upgrade failed: the console asks here to tell a bad token from a dead relay.
+    const ok = tokenMatches(url.searchParams.get('token'), token);
+    res.writeHead(ok ? 426 : 401, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(ok ? 'The console API is a WebSocket.\n' : UNAUTHORIZED);
+    return true;
+  });
   relay.server.addUpgrade((req, socket, head, url) => {
     if (url.pathname !== CONSOLE_API_PATH) return false;
     if (!tokenMatches(url.searchParams.get('token'), token)) {
-      refuse(socket, 401, 'Unauthorized', 'The console token is missing or wrong. Open the console URL that switchboard printed at start (it ends in #token=...).\n');
+      refuse(socket, 401, 'Unauthorized', UNAUTHORIZED);
       return true;
     }
     wss.handleUpgrade(req, socket, head, (ws) => bindConsoleSocket(service, relay, ws));

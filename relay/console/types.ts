@@ -131,4 +131,11 @@ export interface ConsoleClient {
   request<K extends ConsoleOp>(op: K, params: Params<K>): Promise<Result<K>>;
   /** Events for this session; returns the unsubscribe function. */
   onEvent(listener: (event: ConsoleEvent) => void): () => void;
+  /**
+   * For carriers that can drop: 'open' means a fresh session (subscriptions must be made
+   * again). A carrier without it is always open.
+   */
+  onStatus?(listener: (status: ClientStatus) => void): () => void;
 }
+
+export type ClientStatus = 'connecting' | 'open' | 'closed' | 'unauthorized';

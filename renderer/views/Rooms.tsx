@@ -1,0 +1,115 @@
+import { useEffect, useState } from 'react';
+import type { PeerInfo, ProtocolName, RoomInfo } from '../../relay/console/types.js';
+import { client, useConsole } from '../app.js';
+import { Empty } from '../components/Empty.js';
+import { VirtualList } from '../components/VirtualList.js';
+import { metaText, since } from '../format.js';
+
+const ROW = 32;
+/** Room cards drawn per protocol; the rest are a search away. */
+const ROOMS_SHOWN = 300;
+
+export function Rooms() {
+  const tick = useConsole((s) => s.stats?.ts);
+  const presence = useConsole((s) => s.presence);
+  const setView = useConsole((s) => s.setView);
+  const setDraft = useConsole((s) => s.setDraft);
+  const [rooms, setRooms] = useState<RoomInfo[]>([]);
+  const [text, setText] = useState('');
+  const [open, setOpen] = useState<{ protocol: ProtocolName; room: string } | null>(null);
+  const [members, setMembers] = useState<PeerInfo[]>([]);
+
+  useEffect(() => {
+    client.request('rooms', {}).then(setRooms, () => undefined);
+  }, [tick, presence]);
+  useEffect(() => {
+    if (open) client.request('roomMembers', open).then(setMembers, () => setMembers([]));
+  }, [open, tick, presence]);
+
+  const shown = text ? rooms.filter((r) => r.room.toLowerCase().includes(text.toLowerCase())) : rooms;
+  const byProtocol = new Map<ProtocolName, RoomInfo[]>();
+  for (const r of shown) byProtocol.set(r.protocol, [...(byProtocol.get(r.protocol) ?? []), r]);
+
+  return (
+    <div className="view with-side">
+      <div className="main-col">
+        <div className="toolbar">
+          <input className="search" data-search placeholder="Search rooms  ( / )" value={text} onChange={(e) => setText(e.target.value)} />
+          <span className="muted">{rooms.length} rooms, groups and channels</span>
+        </div>
+        {shown.length === 0 ? (
+          <Empty title={text ? 'No room matches' : 'No rooms yet'}>
+            {text ? 'Clear the search to see every room.' : 'Rooms appear when a client joins one: a msg-relay group, a channel, a game room.'}
+          </Empty>
+        ) : (
+          <div className="rooms scroll">
+            {[...byProtocol].map(([protocol, list]) => (
+              <section key={protocol} className="room-group">
+                <h3>
+                  <span className="tag">{protocol}</span> <span className="muted">{list.length}</span>
+                </h3>
+                <div className="room-grid">
+                  {list.slice(0, ROOMS_SHOWN).map((r) => (
+                    <button
+                      key={r.room}
+                      className={`room card${open?.protocol === r.protocol && open.room === r.room ? ' selected' : ''}`}
+                      onClick={() => setOpen({ protocol: r.protocol, room: r.room })}
+                    >
+                      <span className="room-name mono ellipsis">{r.room}</span>
+                      <span className="room-count">{r.members} {r.members === 1 ? 'member' : 'members'}</span>
+                    </button>
+                  ))}
+                </div>
+                {list.length > ROOMS_SHOWN && <p className="muted small">{list.length - ROOMS_SHOWN} more: search to narrow them down.</p>}
+              </section>
+            ))}
+          </div>
+        )}
+      </div>
+      {open && (
+        <aside className="side card" aria-label="Room members">
+          <header className="card-head">
+            <h2 className="ellipsis">
+              <span className="tag">{open.protocol}</span> {open.room}
+            </h2>
+            <button className="btn ghost" onClick={() => setOpen(null)} aria-label="Close members">
+              ✕
+            </button>
+          </header>
+          <div className="actions">
+            <button
+              className="btn"
+              onClick={() => {
+                setDraft({ protocol: open.protocol, target: { kind: 'room', room: open.room } });
+                setView('composer');
+              }}
+            >
+              Send to this room
+            </button>
+          </div>
+          {members.length === 0 ? (
+            <Empty title="Nobody is here now">The room closes when its last member leaves.</Empty>
+          ) : (
+            <VirtualList
+              label="Members"
+              count={members.length}
+              rowHeight={ROW}
+              row={(i) => {
+                const m = members[i]!;
+                return (
+                  <div className="trow members-cols">
+                    <span className="mono ellipsis" title={m.id}>
+                      {m.id}
+                    </span>
+                    <span className="mono ellipsis">{metaText(m.meta)}</span>
+                    <span className="num">{since(m.connectedAt)}</span>
+                  </div>
+                );
+              }}
+            />
+          )}
+        </aside>
+      )}
+    </div>
+  );
+}
