@@ -84,7 +84,9 @@ export function Peers() {
             ))}
           </select>
           <input placeholder="Room" value={room} onChange={(e) => setRoom(e.target.value)} aria-label="Room" />
-          <span className="muted">{count(page.total)} peers</span>
+          <span className="muted">
+            {count(page.total)} {page.total === 1 ? 'peer' : 'peers'}
+          </span>
         </div>
         {error && <p className="error">{error}</p>}
         <div className="table">

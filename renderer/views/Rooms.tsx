@@ -28,7 +28,11 @@ export function Rooms() {
 
   const shown = text ? rooms.filter((r) => r.room.toLowerCase().includes(text.toLowerCase())) : rooms;
   const byProtocol = new Map<ProtocolName, RoomInfo[]>();
-  for (const r of shown) byProtocol.set(r.protocol, [...(byProtocol.get(r.protocol) ?? []), r]);
+  for (const r of shown) {
+    const list = byProtocol.get(r.protocol);
+    if (list) list.push(r);
+    else byProtocol.set(r.protocol, [r]);
+  }
 
   return (
     <div className="view with-side">
@@ -90,6 +94,13 @@ export function Rooms() {
           {members.length === 0 ? (
             <Empty title="Nobody is here now">The room closes when its last member leaves.</Empty>
           ) : (
+            <div className="thead members-cols">
+              <span>Id</span>
+              <span>Metadata</span>
+              <span className="num">Since</span>
+            </div>
+          )}
+          {members.length > 0 && (
             <VirtualList
               label="Members"
               count={members.length}

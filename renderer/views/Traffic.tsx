@@ -83,16 +83,6 @@ export function Traffic() {
           </select>
           <input placeholder="Room" value={filter.room ?? ''} onChange={(e) => edit({ room: e.target.value })} aria-label="Room" />
           <input placeholder="Peer id" value={filter.peer ?? ''} onChange={(e) => edit({ peer: e.target.value })} aria-label="Peer" />
-          <span className="spacer" />
-          <button className={`btn${paused ? ' primary' : ''}`} onClick={() => setPaused(!paused)} title="Pause or resume (Space)">
-            {paused ? `Resume${missed ? ` (${count(missed)} new)` : ''}` : 'Pause'}
-          </button>
-          <button className="btn" onClick={() => void controller.subscribeTraffic(applied)} title="Empty the list">
-            Clear
-          </button>
-          <button className="btn" onClick={exportShown} disabled={traffic.length === 0} title="Download what is shown as JSON Lines">
-            Export
-          </button>
         </div>
         <div className="toolbar kinds">
           {KINDS.map((k) => (
@@ -105,6 +95,16 @@ export function Traffic() {
             {count(traffic.length)} shown (newest first, up to {count(TRAFFIC_CAP)})
             {skipped > 0 && <span className="warn"> · {count(skipped)} skipped while the console was behind</span>}
           </span>
+          <span className="spacer" />
+          <button className={`btn${paused ? ' primary' : ''}`} onClick={() => setPaused(!paused)} title="Pause or resume (Space)">
+            {paused ? `Resume${missed ? ` (${count(missed)} new)` : ''}` : 'Pause'}
+          </button>
+          <button className="btn" onClick={() => void controller.subscribeTraffic(applied)} title="Empty the list">
+            Clear
+          </button>
+          <button className="btn" onClick={exportShown} disabled={traffic.length === 0} title="Download what is shown as JSON Lines">
+            Export
+          </button>
         </div>
         <div className="table">
           <div className="thead traffic-cols">
