@@ -28,14 +28,20 @@ export function Peers() {
   const [selected, setSelected] = useState<string | null>(null);
   const [error, setError] = useState('');
   const busy = useRef(false);
+  const stale = useRef(false);
+  const [again, setAgain] = useState(0);
 
   const filter: PeerFilter = { text: text || undefined, protocol: protocol || undefined, room: room || undefined };
   const filterKey = JSON.stringify(filter);
   const offset = Math.max(0, range[0] - PAGE_PAD);
   const limit = range[1] - range[0] + 2 * PAGE_PAD;
 
+  // One request at a time; a change made meanwhile is fetched when it answers.
   useEffect(() => {
-    if (busy.current) return;
+    if (busy.current) {
+      stale.current = true;
+      return;
+    }
     busy.current = true;
     client
       .request('peers', { filter: JSON.parse(filterKey) as PeerFilter, offset, limit })
@@ -44,8 +50,14 @@ export function Peers() {
         setError('');
       })
       .catch((err: Error) => setError(err.message))
-      .finally(() => (busy.current = false));
-  }, [filterKey, offset, limit, tick, presence]);
+      .finally(() => {
+        busy.current = false;
+        if (stale.current) {
+          stale.current = false;
+          setAgain((n) => n + 1);
+        }
+      });
+  }, [filterKey, offset, limit, tick, presence, again]);
 
   const onRange = useCallback((a: number, b: number) => setRange((r) => (r[0] === a && r[1] === b ? r : [a, b])), []);
   const row = (i: number) => {
