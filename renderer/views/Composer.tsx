@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { InjectTarget, PeerInfo, ProtocolName, RoomInfo } from '../../relay/console/types.js';
 import { client, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
+import { Side } from '../components/Side.js';
 import { clock } from '../format.js';
 import type { Sent } from '../store.js';
 
@@ -162,10 +163,7 @@ export function Composer() {
           )}
         </div>
       </div>
-      <aside className="side card" aria-label="Sent history">
-        <header className="card-head">
-          <h2>Sent</h2>
-        </header>
+      <Side label="Sent history" title="Sent">
         {sent.length === 0 ? (
           <Empty title="Nothing sent yet">What you send is kept here; click one to load it again.</Empty>
         ) : (
@@ -183,7 +181,7 @@ export function Composer() {
             ))}
           </ul>
         )}
-      </aside>
+      </Side>
     </div>
   );
 }

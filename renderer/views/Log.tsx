@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { LogLevel } from '../../relay/core/log.js';
 import { useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
-import { VirtualList } from '../components/VirtualList.js';
+import { Table } from '../components/Table.js';
 import { clock } from '../format.js';
 
 const ROW = 28;
@@ -29,38 +29,31 @@ export function Log() {
           </select>
           <span className="muted">{shown.length} entries, newest first</span>
         </div>
-        <div className="table">
-          <div className="thead log-cols">
-            <span>Time</span>
-            <span>Level</span>
-            <span>Event</span>
-            <span>Message</span>
-          </div>
-          {shown.length === 0 ? (
+        <Table
+          label="Log"
+          cols="log-cols"
+          columns={[{ label: 'Time' }, { label: 'Level' }, { label: 'Event' }, { label: 'Message' }]}
+          count={shown.length}
+          rowHeight={ROW}
+          empty={
             <Empty title={log.length === 0 ? 'The log is empty' : 'No entry matches'}>
               {log.length === 0 ? 'Closes with their codes and reasons, errors and drops are listed here as they happen.' : 'Lower the level or clear the search.'}
             </Empty>
-          ) : (
-            <VirtualList
-              label="Log"
-              count={shown.length}
-              rowHeight={ROW}
-              row={(i) => {
-                const e = shown[i]!;
-                return (
-                  <div className={`trow log-cols level-${e.level}`} title={e.message}>
-                    <span className="mono muted">{clock(e.ts)}</span>
-                    <span>
-                      <span className={`badge level-${e.level}`}>{e.level}</span>
-                    </span>
-                    <span className="mono">{e.event}</span>
-                    <span className="ellipsis">{e.message}</span>
-                  </div>
-                );
-              }}
-            />
-          )}
-        </div>
+          }
+          row={(i) => {
+            const e = shown[i]!;
+            return (
+              <div className={`trow log-cols level-${e.level}`} title={e.message}>
+                <span className="mono muted">{clock(e.ts)}</span>
+                <span>
+                  <span className={`badge level-${e.level}`}>{e.level}</span>
+                </span>
+                <span className="mono">{e.event}</span>
+                <span className="ellipsis">{e.message}</span>
+              </div>
+            );
+          }}
+        />
       </div>
     </div>
   );

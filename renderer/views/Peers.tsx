@@ -2,11 +2,23 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PeerFilter, PeerInfo, ProtocolName } from '../../relay/console/types.js';
 import { client, controller, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
-import { VirtualList } from '../components/VirtualList.js';
+import { Side } from '../components/Side.js';
+import { Table, type Column } from '../components/Table.js';
 import { bytes, count, metaText, since } from '../format.js';
 
 const ROW = 32;
 const PAGE_PAD = 60;
+const PEER_COLUMNS: Column[] = [
+  { label: 'Id' },
+  { label: 'Protocol' },
+  { label: 'Room' },
+  { label: 'Metadata' },
+  { label: 'Remote' },
+  { label: 'Since', num: true },
+  { label: 'In', num: true },
+  { label: 'Out', num: true },
+  { label: 'Drops', num: true },
+];
 
 interface Page {
   offset: number;
@@ -101,26 +113,20 @@ export function Peers() {
           </span>
         </div>
         {error && <p className="error">{error}</p>}
-        <div className="table">
-          <div className="thead peers-cols">
-            <span>Id</span>
-            <span>Protocol</span>
-            <span>Room</span>
-            <span>Metadata</span>
-            <span>Remote</span>
-            <span className="num">Since</span>
-            <span className="num">In</span>
-            <span className="num">Out</span>
-            <span className="num">Drops</span>
-          </div>
-          {page.total === 0 ? (
+        <Table
+          label="Peers"
+          cols="peers-cols"
+          columns={PEER_COLUMNS}
+          count={page.total}
+          rowHeight={ROW}
+          row={row}
+          onRange={onRange}
+          empty={
             <Empty title={text || protocol || room ? 'No peer matches' : 'No peers connected'}>
               {text || protocol || room ? 'Clear the search or the filters to see every peer.' : 'Connect a client to a listener URL (see Overview) and it appears here at once.'}
             </Empty>
-          ) : (
-            <VirtualList label="Peers" count={page.total} rowHeight={ROW} row={row} onRange={onRange} />
-          )}
-        </div>
+          }
+        />
       </div>
       {selected && <PeerDetail key={selected} peerKey={selected} tick={tick} onClose={() => setSelected(null)} />}
     </div>
@@ -150,13 +156,7 @@ function PeerDetail({ peerKey, tick, onClose }: { peerKey: string; tick: number 
   };
 
   return (
-    <aside className="side card" aria-label="Peer detail">
-      <header className="card-head">
-        <h2>Peer</h2>
-        <button className="btn ghost" onClick={onClose} aria-label="Close detail">
-          ✕
-        </button>
-      </header>
+    <Side label="Peer detail" title="Peer" onClose={onClose}>
       {peer === undefined ? null : peer === null ? (
         <Empty title="This peer has left">{result || 'Its close code and reason are in the Log.'}</Empty>
       ) : (
@@ -226,6 +226,6 @@ function PeerDetail({ peerKey, tick, onClose }: { peerKey: string; tick: number 
           {result && <p className="muted">{result}</p>}
         </>
       )}
-    </aside>
+    </Side>
   );
 }

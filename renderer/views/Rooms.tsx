@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import type { PeerInfo, ProtocolName, RoomInfo } from '../../relay/console/types.js';
 import { client, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
-import { VirtualList } from '../components/VirtualList.js';
+import { Side } from '../components/Side.js';
+import { Table } from '../components/Table.js';
 import { metaText, since } from '../format.js';
 
 const ROW = 32;
@@ -71,15 +72,15 @@ export function Rooms() {
         )}
       </div>
       {open && (
-        <aside className="side card" aria-label="Room members">
-          <header className="card-head">
-            <h2 className="ellipsis">
+        <Side
+          label="Room members"
+          title={
+            <>
               <span className="tag">{open.protocol}</span> {open.room}
-            </h2>
-            <button className="btn ghost" onClick={() => setOpen(null)} aria-label="Close members">
-              ✕
-            </button>
-          </header>
+            </>
+          }
+          onClose={() => setOpen(null)}
+        >
           <div className="actions">
             <button
               className="btn"
@@ -91,35 +92,28 @@ export function Rooms() {
               Send to this room
             </button>
           </div>
-          {members.length === 0 ? (
-            <Empty title="Nobody is here now">The room closes when its last member leaves.</Empty>
-          ) : (
-            <div className="thead members-cols">
-              <span>Id</span>
-              <span>Metadata</span>
-              <span className="num">Since</span>
-            </div>
-          )}
-          {members.length > 0 && (
-            <VirtualList
-              label="Members"
-              count={members.length}
-              rowHeight={ROW}
-              row={(i) => {
-                const m = members[i]!;
-                return (
-                  <div className="trow members-cols">
-                    <span className="mono ellipsis" title={m.id}>
-                      {m.id}
-                    </span>
-                    <span className="mono ellipsis">{metaText(m.meta)}</span>
-                    <span className="num">{since(m.connectedAt)}</span>
-                  </div>
-                );
-              }}
-            />
-          )}
-        </aside>
+          <Table
+            className="members"
+            label="Members"
+            cols="members-cols"
+            columns={[{ label: 'Id' }, { label: 'Metadata' }, { label: 'Since', num: true }]}
+            count={members.length}
+            rowHeight={ROW}
+            empty={<Empty title="Nobody is here now">The room closes when its last member leaves.</Empty>}
+            row={(i) => {
+              const m = members[i]!;
+              return (
+                <div className="trow members-cols">
+                  <span className="mono ellipsis" title={m.id}>
+                    {m.id}
+                  </span>
+                  <span className="mono ellipsis">{metaText(m.meta)}</span>
+                  <span className="num">{since(m.connectedAt)}</span>
+                </div>
+              );
+            }}
+          />
+        </Side>
       )}
     </div>
   );

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import type { ProtocolName, TrafficFilter, TrafficKind, TrafficRecord } from '../../relay/console/types.js';
 import { controller, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
-import { VirtualList } from '../components/VirtualList.js';
+import { Side } from '../components/Side.js';
+import { Table } from '../components/Table.js';
 import { bytes, clock, count, pretty } from '../format.js';
 import { TRAFFIC_CAP, toJsonLines } from '../store.js';
 
@@ -106,25 +107,19 @@ export function Traffic() {
             Export
           </button>
         </div>
-        <div className="table">
-          <div className="thead traffic-cols">
-            <span>Time</span>
-            <span>Kind</span>
-            <span>Protocol</span>
-            <span>Room</span>
-            <span>From</span>
-            <span>To</span>
-            <span className="num">Size</span>
-            <span>Preview</span>
-          </div>
-          {traffic.length === 0 ? (
+        <Table
+          label="Traffic"
+          cols="traffic-cols"
+          columns={[{ label: 'Time' }, { label: 'Kind' }, { label: 'Protocol' }, { label: 'Room' }, { label: 'From' }, { label: 'To' }, { label: 'Size', num: true }, { label: 'Preview' }]}
+          count={traffic.length}
+          rowHeight={ROW}
+          row={row}
+          empty={
             <Empty title={paused ? 'Paused' : filtered ? 'Nothing matches yet' : 'Waiting for traffic'}>
               {paused ? 'Resume (Space) to see new messages.' : filtered ? 'Messages that match the filters appear here as they flow. Loosen the filters to see more.' : 'Messages appear here as peers send them. Send one yourself from the Composer.'}
             </Empty>
-          ) : (
-            <VirtualList label="Traffic" count={traffic.length} rowHeight={ROW} row={row} />
-          )}
-        </div>
+          }
+        />
       </div>
       {selected && <RecordDetail record={selected} onClose={() => setSelected(null)} />}
     </div>
@@ -136,15 +131,15 @@ function RecordDetail({ record, onClose }: { record: TrafficRecord; onClose(): v
   const json = pretty(record.preview);
   const truncated = record.size > new TextEncoder().encode(record.preview).length;
   return (
-    <aside className="side card" aria-label="Message detail">
-      <header className="card-head">
-        <h2>
+    <Side
+      label="Message detail"
+      title={
+        <>
           <span className={`badge kind-${record.kind}`}>{record.kind}</span> #{record.seq}
-        </h2>
-        <button className="btn ghost" onClick={onClose} aria-label="Close detail">
-          ✕
-        </button>
-      </header>
+        </>
+      }
+      onClose={onClose}
+    >
       <dl className="fields">
         <dt>Time</dt>
         <dd>{new Date(record.ts).toLocaleString()} ({clock(record.ts)})</dd>
@@ -181,6 +176,6 @@ function RecordDetail({ record, onClose }: { record: TrafficRecord; onClose(): v
           {truncated && <p className="muted small">The relay keeps the first {record.preview.length} characters of each frame.</p>}
         </>
       )}
-    </aside>
+    </Side>
   );
 }

@@ -4,9 +4,13 @@
  * Chromium on each busy view in turn. Reports long tasks and frame rate from the page's own
  * performance API, and the rates the relay reported.
  *
- *   npm run bench:console [-- --peers 10000 --rate 5000 --seconds 20]
+ *   npm run bench:console [-- --peers 10000 --rate 5000 --seconds 20 --profile]
+ *
+ * --profile saves a CPU profile of the page per view under test-results/ (open it in
+ * Chromium's DevTools).
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { launchChromium } from '../helpers/browser.js';
@@ -18,6 +22,7 @@ const arg = (name: string, fallback: number): number => {
 const PEERS = arg('peers', 10_000);
 const RATE = arg('rate', 5000);
 const SECONDS = arg('seconds', 20);
+const PROFILE = process.argv.includes('--profile');
 const GROUPS = 100;
 const SENDERS = 50;
 const CONNECT_BATCH = 250;
@@ -119,10 +124,13 @@ async function main(): Promise<void> {
   await page.goto(relay.consoleUrl);
   await page.getByRole('status', { name: 'connection open' }).waitFor({ timeout: STARTUP_MS });
 
+  const cdp = await browser.context.newCDPSession(page);
+  if (PROFILE) await cdp.send('Profiler.enable');
   const phases: Phase[] = [];
   const relayRates: string[] = [];
   for (const view of ['Overview', 'Traffic', 'Peers', 'Rooms']) {
     await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: view, exact: true }).click();
+    if (PROFILE) await cdp.send('Profiler.start');
     const start = (await page.evaluate('performance.now()')) as number;
     if (view === 'Peers') {
       // Scroll through the table while it refreshes.
@@ -133,6 +141,11 @@ async function main(): Promise<void> {
       }
     } else {
       await page.waitForTimeout(SECONDS * 1000);
+    }
+    if (PROFILE) {
+      const { profile } = await cdp.send('Profiler.stop');
+      mkdirSync('test-results', { recursive: true });
+      writeFileSync(`test-results/console-${view.toLowerCase()}.cpuprofile`, JSON.stringify(profile));
     }
     const data = (await page.evaluate(`(() => {
       const b = window.__bench;
