@@ -98,6 +98,7 @@ export function App() {
           </span>
         </div>
       </header>
+      {status === 'closed' && <div className="banner">Lost the relay. Reconnecting… what is shown may be out of date.</div>}
       <main className="content">
         {status === 'unauthorized' ? (
           <Empty title="This console needs its token">

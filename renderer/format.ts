@@ -6,7 +6,8 @@ export function bytes(n: number): string {
 }
 
 export function count(n: number): string {
-  if (n < 10_000) return String(Math.round(n * 10) / 10);
+  if (n < 100) return String(Math.round(n * 10) / 10);
+  if (n < 10_000) return String(Math.round(n));
   if (n < 1_000_000) return `${(n / 1000).toFixed(1)}k`;
   return `${(n / 1_000_000).toFixed(2)}M`;
 }

@@ -136,7 +136,7 @@ export class ConsoleService {
 
   private readonly handlers: Handlers = {
     snapshot: () => this.snapshot(),
-    peers: (_s, { filter, offset, limit }) => this.peers(filter ?? {}, int(offset, 0, Number.MAX_SAFE_INTEGER, 0), int(limit, 1, MAX_PAGE, 100)),
+    peers: (_s, { filter, offset, limit }) => this.peers(checkFilter(filter), int(offset, 0, Number.MAX_SAFE_INTEGER, 0), int(limit, 1, MAX_PAGE, 100)),
     peer: (_s, { key }) => {
       const p = this.relay.hub.peer(String(key));
       return p ? peerInfo(p) : null;
@@ -148,7 +148,8 @@ export class ConsoleService {
     subscribeTraffic: (s, { filter, backlog }) => {
       const tap = this.relay.tap;
       const cursor = Math.max(1, tap.head - int(backlog, 0, tap.capacity, 0));
-      s.sub = { cursor, filter: filter ?? {}, text: (filter?.text ?? '').toLowerCase() };
+      const f = checkFilter(filter);
+      s.sub = { cursor, filter: f, text: (f.text ?? '').toLowerCase() };
       return { from: cursor };
     },
     unsubscribeTraffic: (s) => {
@@ -157,7 +158,7 @@ export class ConsoleService {
     },
     exportTraffic: (_s, { filter, limit }) => {
       const tap = this.relay.tap;
-      const f = filter ?? {};
+      const f = checkFilter(filter);
       const text = (f.text ?? '').toLowerCase();
       const records = tap.read(0).records.filter((r) => matchesTraffic(f, text, r));
       return { records: records.slice(-int(limit, 1, tap.capacity, tap.capacity)) };
@@ -348,6 +349,16 @@ function totals(counters: Record<ProtocolName, ProtocolCounters>): ProtocolCount
 
 function zeroRates(): Rates {
   return { msgsInPerSec: 0, msgsOutPerSec: 0, bytesInPerSec: 0, bytesOutPerSec: 0, connectsPerSec: 0, disconnectsPerSec: 0 };
+}
+
+/** A peer or traffic filter from an untrusted request: known protocol, text fields as text. */
+function checkFilter<F extends PeerFilter | TrafficFilter>(raw: F | undefined): F {
+  if (raw === undefined || raw === null) return {} as F;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConsoleError('a filter is an object');
+  if (raw.protocol !== undefined && !PROTOCOLS.includes(raw.protocol)) throw new ConsoleError(`unknown protocol "${String(raw.protocol)}" in the filter`);
+  for (const k of ['room', 'text', 'peer'] as const)
+    if (k in raw && (raw as Record<string, unknown>)[k] !== undefined && typeof (raw as Record<string, unknown>)[k] !== 'string') throw new ConsoleError(`the filter's ${k} must be text`);
+  return raw;
 }
 
 /** A whole number from an untrusted request, or the fallback. */

@@ -126,6 +126,7 @@ async function main(): Promise<void> {
 
   const cdp = await browser.context.newCDPSession(page);
   if (PROFILE) await cdp.send('Profiler.enable');
+  mkdirSync('test-results/screenshots', { recursive: true });
   const phases: Phase[] = [];
   const relayRates: string[] = [];
   for (const view of ['Overview', 'Traffic', 'Peers', 'Rooms']) {
@@ -144,7 +145,6 @@ async function main(): Promise<void> {
     }
     if (PROFILE) {
       const { profile } = await cdp.send('Profiler.stop');
-      mkdirSync('test-results', { recursive: true });
       writeFileSync(`test-results/console-${view.toLowerCase()}.cpuprofile`, JSON.stringify(profile));
     }
     const data = (await page.evaluate(`(() => {
@@ -163,6 +163,7 @@ async function main(): Promise<void> {
       longTaskMs: Math.round(data.longTasks.reduce((a, t) => a + t.duration, 0)),
       worstLongTaskMs: Math.round(Math.max(0, ...data.longTasks.map((t) => t.duration))),
     });
+    await page.screenshot({ path: `test-results/screenshots/scale-${view.toLowerCase()}.png` });
     relayRates.push(`${view}: ${await page.locator('.topstats').innerText()}`.replace(/\s+/g, ' '));
   }
   const heapMb = (await page.evaluate('performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0')) as number;

@@ -81,6 +81,8 @@ describe('ConsoleService', () => {
     const odd = await s.request('peers', { filter: { room: 'odd' } });
     expect(odd.total).toBe(3);
     expect(odd.peers.every((p) => p.rooms[0] === 'odd')).toBe(true);
+    await expect(s.request('peers', { filter: { protocol: 'nope' as 'msg-relay' } })).rejects.toThrow(/unknown protocol "nope"/);
+    await expect(s.request('subscribeTraffic', { filter: { text: 5 as unknown as string } })).rejects.toThrow(/text must be text/);
     const m4 = await s.request('peers', { filter: { text: 'M4' } });
     expect(m4.peers.map((p) => p.meta)).toEqual(['m4']);
     const rooms = await s.request('rooms', {});
