@@ -46,21 +46,24 @@ export class Relay {
     const prev = this.config;
     const moves = next.host !== prev.host || next.port !== prev.port || next.listeners.join() !== prev.listeners.join();
     this.config = next;
-    if (!moves) return false;
+    // Before start (or after stop) the new settings simply wait for start().
+    if (!moves || this.listeners.length === 0) return false;
+    // A relay on "any free port" keeps the port it got, so its URLs stay true.
+    const current = this.listeners.find((l) => l.main)?.port ?? 0;
     await this.server.unlisten();
     try {
-      await this.listen();
+      await this.listen(next.port || (prev.port === 0 ? current : 0));
     } catch (err) {
       this.config = prev;
       await this.server.unlisten();
-      await this.listen();
+      await this.listen(current);
       throw err;
     }
     return true;
   }
 
-  private async listen(): Promise<void> {
-    const { host, port, defaultProtocol } = this.config;
+  private async listen(port = this.config.port): Promise<void> {
+    const { host, defaultProtocol } = this.config;
     const available = this.protocols;
     const main: ListenerSpec = {
       host,
@@ -84,5 +87,6 @@ export class Relay {
     this.hub.closeAll(code, reason);
     for (const d of this.dialects.values()) d.stop?.();
     await this.server.close();
+    this.listeners = [];
   }
 }

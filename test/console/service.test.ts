@@ -1,4 +1,5 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
@@ -164,6 +165,7 @@ describe('ConsoleService', () => {
     expect(r2.restarted).toBe(true);
     const after = relay.relay.listeners[0]!;
     expect(after.host).toBe('0.0.0.0');
+    expect(after.port).toBe(relay.port);
     expect(after.urls[0]).toBe(`ws://127.0.0.1:${after.port}/`);
     // The peer that was connected before the move is still there and still served.
     a.client.send('ping');
@@ -171,6 +173,20 @@ describe('ConsoleService', () => {
     const b = await Client.open(`ws://127.0.0.1:${after.port}/msg-relay`);
     open.push(b);
     expect((await b.json()).message_type).toBe('connection_id');
+  });
+
+  it('keeps the listeners where they were when the new port is taken', async () => {
+    const s = await setup();
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    open.push({ close: () => new Promise((r) => busy.close(r)) });
+    const taken = (busy.address() as AddressInfo).port;
+    await expect(s.request('updateSettings', { patch: { port: taken } })).rejects.toThrow(`port ${taken} on 127.0.0.1 is already in use`);
+    expect(relay.relay.config.port).toBe(0);
+    expect(relay.relay.listeners[0]!.port).toBe(relay.port);
+    const c = await Client.open(`${relay.url}/msg-relay`);
+    open.push(c);
+    expect((await c.json()).message_type).toBe('connection_id');
   });
 });
 

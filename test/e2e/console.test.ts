@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
@@ -87,6 +87,18 @@ describe('the browser console', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('shares the relay on the LAN and back, and stays connected', async () => {
+    await page.getByRole('button', { name: 'Share on LAN' }).click();
+    await page.getByRole('button', { name: 'Stop sharing on LAN' }).waitFor();
+    expect(relay.relay.config.host).toBe('0.0.0.0');
+    expect(relay.relay.listeners[0]!.port).toBe(relay.port);
+    await page.getByText(/Shared on the LAN/).waitFor();
+    await page.getByRole('button', { name: 'Stop sharing on LAN' }).click();
+    await page.getByRole('button', { name: 'Share on LAN' }).waitFor();
+    expect(relay.relay.config.host).toBe('127.0.0.1');
+    await page.getByRole('status', { name: 'connection open' }).waitFor();
+  });
+
   it('lists the peers with search and a detail panel', async () => {
     await tab('Peers').click();
     const list = page.getByRole('list', { name: 'Peers' });
@@ -130,6 +142,14 @@ describe('the browser console', () => {
     await page.getByRole('button', { name: /^Resume/ }).click();
     alice.client.sendJson({ to: bob.id, text: 'after resume' });
     await list.getByText('after resume').first().waitFor();
+
+    // Export writes what is shown, oldest first, one JSON record a line.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export' }).click();
+    const file = await (await download).path();
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; preview: string });
+    expect(lines.some((r) => r.preview.includes('hello bob from alice'))).toBe(true);
+    expect(lines.map((r) => r.seq)).toEqual([...lines.map((r) => r.seq)].sort((a, b) => a - b));
   });
 
   it('sends from the Composer to one peer, who receives it', async () => {
