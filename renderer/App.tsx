@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { Fragment, useCallback, useEffect, useState } from 'react';
 import { store, useConsole } from './app.js';
 import { Empty } from './components/Empty.js';
 import { bytes, count } from './format.js';
@@ -18,18 +18,32 @@ function typing(target: EventTarget | null): boolean {
   return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
 }
 
-/** Keys: 1-6 switch views, / searches, Space pauses the traffic tail, Escape leaves a field. */
-function useShortcuts(): void {
+const KEYS: [string, string][] = [
+  ['1 – 6', 'Switch views'],
+  ['/', 'Search in this view'],
+  ['Space or P', 'Pause or resume the traffic tail'],
+  ['Ctrl + Enter', 'Send from the Composer'],
+  ['Esc', 'Leave a field, close this help'],
+  ['?', 'Show this help'],
+];
+
+/** Keys: 1-6 switch views, / searches, Space pauses the traffic tail, Escape leaves a field, ? helps. */
+function useShortcuts(toggleHelp: (open?: boolean) => void): void {
   const setView = useConsole((s) => s.setView);
   const setPaused = useConsole((s) => s.setPaused);
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (e.key === 'Escape' && typing(e.target)) {
-        (e.target as HTMLElement).blur();
+      if (e.key === 'Escape') {
+        if (typing(e.target)) (e.target as HTMLElement).blur();
+        toggleHelp(false);
         return;
       }
       if (typing(e.target)) return;
+      if (e.key === '?') {
+        toggleHelp();
+        return;
+      }
       const n = Number(e.key);
       if (n >= 1 && n <= VIEWS.length) {
         setView(VIEWS[n - 1]!);
@@ -45,7 +59,27 @@ function useShortcuts(): void {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [setView, setPaused]);
+  }, [setView, setPaused, toggleHelp]);
+}
+
+function Help({ onClose }: { onClose(): void }) {
+  return (
+    <div className="overlay" onClick={onClose}>
+      <div className="card help" role="dialog" aria-label="Keyboard shortcuts" onClick={(e) => e.stopPropagation()}>
+        <h2>Keyboard shortcuts</h2>
+        <dl className="fields">
+          {KEYS.map(([k, what]) => (
+            <Fragment key={k}>
+              <dt>
+                <kbd>{k}</kbd>
+              </dt>
+              <dd>{what}</dd>
+            </Fragment>
+          ))}
+        </dl>
+      </div>
+    </div>
+  );
 }
 
 export function App() {
@@ -54,7 +88,9 @@ export function App() {
   const stats = useConsole((s) => s.stats);
   const paused = useConsole((s) => s.paused);
   const setView = useConsole((s) => s.setView);
-  useShortcuts();
+  const [help, setHelp] = useState(false);
+  const toggleHelp = useCallback((open?: boolean) => setHelp((h) => open ?? !h), []);
+  useShortcuts(toggleHelp);
   useEffect(() => {
     document.title = `${TITLES[view]} · Switchboard`;
   }, [view]);
@@ -96,6 +132,9 @@ export function App() {
           <span className={`conn conn-${status}`} role="status" aria-label={`connection ${status}`}>
             {status === 'open' ? 'live' : status}
           </span>
+          <button className="btn ghost small" onClick={() => toggleHelp(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
+            ?
+          </button>
         </div>
       </header>
       {status === 'closed' && <div className="banner">Lost the relay. Reconnecting… what is shown may be out of date.</div>}
@@ -108,6 +147,7 @@ export function App() {
           <Screen />
         )}
       </main>
+      {help && <Help onClose={() => setHelp(false)} />}
     </div>
   );
 }

@@ -27,6 +27,7 @@ export function Overview() {
     }
   };
   const r = stats.rates;
+  const main = snapshot.listeners.find((l) => l.main);
   const pick = (f: (s: (typeof history)[number]) => number): number[] => history.map(f);
 
   return (
@@ -42,7 +43,7 @@ export function Overview() {
       <section className="charts">
         <Chart title="Messages / s" span={HISTORY_CAP} format={count} series={[{ label: 'in', color: IN, values: pick((s) => s.rates.msgsInPerSec) }, { label: 'out', color: OUT, values: pick((s) => s.rates.msgsOutPerSec) }]} />
         <Chart title="Bytes / s" span={HISTORY_CAP} format={bytes} series={[{ label: 'in', color: IN, values: pick((s) => s.rates.bytesInPerSec) }, { label: 'out', color: OUT, values: pick((s) => s.rates.bytesOutPerSec) }]} />
-        <Chart title="Connects and disconnects / s" span={HISTORY_CAP} format={count} series={[{ label: 'connects', color: 'var(--c-ok)', values: pick((s) => s.rates.connectsPerSec) }, { label: 'disconnects', color: 'var(--c-warn)', values: pick((s) => s.rates.disconnectsPerSec) }]} />
+        <Chart title="Connections / s" span={HISTORY_CAP} format={count} series={[{ label: 'opened', color: 'var(--c-ok)', values: pick((s) => s.rates.connectsPerSec) }, { label: 'closed', color: 'var(--c-warn)', values: pick((s) => s.rates.disconnectsPerSec) }]} />
       </section>
 
       <section className="split">
@@ -85,6 +86,18 @@ export function Overview() {
             {shared ? 'Shared on the LAN: clients on other machines use the LAN addresses above.' : 'Only this machine can connect. Share on LAN to let other machines in.'} Demos of
             chat and a game run at <a href="/demo/">/demo/</a>.
           </p>
+          {main && shared && (
+            <p className="muted small">
+              This console is also at{' '}
+              {main.urls.map((u, i) => (
+                <span key={u}>
+                  {i > 0 && ', '}
+                  <span className="mono">{u.replace(/^ws/, 'http') + 'console/'}</span>
+                </span>
+              ))}{' '}
+              (with the token from the URL switchboard printed).
+            </p>
+          )}
         </div>
         <div className="card">
           <header className="card-head">

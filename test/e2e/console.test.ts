@@ -135,6 +135,11 @@ describe('the browser console', () => {
     await page.locator('body').click({ position: { x: 5, y: 600 } });
     await page.keyboard.press('Space');
     await page.getByRole('button', { name: /^Resume/ }).waitFor();
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await shot('shortcuts');
+    await page.keyboard.press('Escape');
+    expect(await page.getByRole('dialog').count()).toBe(0);
     alice.client.sendJson({ to: bob.id, text: 'while paused' });
     await until(bob.client, (m) => m.text === 'while paused');
     await page.getByRole('button', { name: 'Resume (1 new)' }).waitFor();
@@ -178,5 +183,16 @@ describe('the browser console', () => {
     await tab('Log').click();
     await page.getByRole('list', { name: 'Log' }).getByText(/closed by relay: 4321 removed in the e2e test/).waitFor();
     await shot('log');
+  });
+
+  it('fits a small window', async () => {
+    await page.setViewportSize({ width: 1024, height: 680 });
+    await tab('Overview').click();
+    await page.getByRole('heading', { name: 'Listeners' }).waitFor();
+    const overflow = await page.evaluate('document.documentElement.scrollWidth > document.documentElement.clientWidth');
+    expect(overflow).toBe(false);
+    await shot('overview-small');
+    await tab('Peers').click();
+    await shot('peers-small');
   });
 });
