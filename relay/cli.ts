@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, usage } from './config/load.js';
+import { serveConsole, type ConsoleServer } from './console/http.js';
 import { LogWriter, isJournal, writeRelayLog } from './logging.js';
 import { Relay } from './relay.js';
 
@@ -22,8 +23,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   let relay: Relay;
+  let consoleServer: ConsoleServer;
   try {
     relay = new Relay(loadConfig({ argv: rest, env: process.env }));
+    consoleServer = serveConsole(relay);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message, EXIT_USAGE);
     throw err;
@@ -34,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   writeRelayLog(relay, out);
   try {
     await relay.start();
+    out.event('info', 'console', `console ${consoleServer.url()}`);
   } catch (err) {
     fail((err as Error).message, 1);
   }
@@ -42,6 +46,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     out.event('info', 'stop', `${signal}, closing ${relay.hub.size} connection(s)`);
+    consoleServer.stop();
     void relay.stop().then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));

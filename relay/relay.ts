@@ -19,7 +19,7 @@ export class Relay {
   readonly server: RelayServer;
   listeners: ListenerInfo[] = [];
 
-  constructor(readonly config: Config) {
+  constructor(public config: Config) {
     this.tap = new TrafficTap(config.tapCapacity);
     this.hub = new Hub(this.tap, this.log, config.maxQueueBytes);
     this.dialects = createDialects({ hub: this.hub, config });
@@ -32,7 +32,38 @@ export class Relay {
   }
 
   async start(): Promise<ListenerInfo[]> {
-    const { host, port, defaultProtocol } = this.config;
+    await this.listen();
+    this.hub.startKeepalive(this.config.keepaliveTickSeconds * 1000);
+    return this.listeners;
+  }
+
+  /**
+   * Takes a new configuration. Host, port and listeners apply at once by moving the listeners
+   * (open sockets stay connected); if the new ones cannot listen, the old ones come back.
+   * Returns whether the listeners moved.
+   */
+  async reconfigure(next: Config): Promise<boolean> {
+    const prev = this.config;
+    const moves = next.host !== prev.host || next.port !== prev.port || next.listeners.join() !== prev.listeners.join();
+    this.config = next;
+    // Before start (or after stop) the new settings simply wait for start().
+    if (!moves || this.listeners.length === 0) return false;
+    // A relay on "any free port" keeps the port it got, so its URLs stay true.
+    const current = this.listeners.find((l) => l.main)?.port ?? 0;
+    await this.server.unlisten();
+    try {
+      await this.listen(next.port || (prev.port === 0 ? current : 0));
+    } catch (err) {
+      this.config = prev;
+      await this.server.unlisten();
+      await this.listen(current);
+      throw err;
+    }
+    return true;
+  }
+
+  private async listen(port = this.config.port): Promise<void> {
+    const { host, defaultProtocol } = this.config;
     const available = this.protocols;
     const main: ListenerSpec = {
       host,
@@ -44,12 +75,10 @@ export class Relay {
     try {
       this.listeners = await this.server.listen([main, ...pinned]);
     } catch (err) {
-      await this.server.close(0);
+      await this.server.unlisten();
       throw err;
     }
-    this.hub.startKeepalive(this.config.keepaliveTickSeconds * 1000);
     for (const l of this.listeners) this.log.add('info', 'listen', `${l.protocols.join(', ')} on ${l.urls.join(' ')}`, { urls: l.urls });
-    return this.listeners;
   }
 
   /** Closes every socket with a code and reason, then the listeners. */
@@ -58,5 +87,6 @@ export class Relay {
     this.hub.closeAll(code, reason);
     for (const d of this.dialects.values()) d.stop?.();
     await this.server.close();
+    this.listeners = [];
   }
 }

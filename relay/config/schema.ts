@@ -242,6 +242,13 @@ export const SCHEMA = {
     default: [],
     doc: 'Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header is believed (e.g. 127.0.0.1, ::1, 10.0.0.0/8). Empty: every client is known by the address of its TCP connection.',
   },
+
+  // console
+  consoleToken: {
+    type: 'string',
+    default: '',
+    doc: 'Token the browser console needs to reach /console/api. Empty makes a random one at each start (printed inside the console URL).',
+  },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;

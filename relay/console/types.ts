@@ -57,6 +57,8 @@ export interface Snapshot {
   protocols: ProtocolName[];
   listeners: ListenerInfo[];
   stats: Stats;
+  /** The last minutes of stats ticks, oldest first, so charts start full. */
+  history: Stats[];
   settings: Config;
   /** A starting payload for the composer, per protocol. */
   templates: Partial<Record<ProtocolName, string>>;
@@ -88,12 +90,17 @@ export interface ConsoleOps {
   roomMembers: { params: { protocol: ProtocolName; room: string }; result: PeerInfo[] };
   kick: { params: { key: string; code?: number; reason?: string }; result: { kicked: boolean } };
   inject: { params: { protocol: ProtocolName; target: InjectTarget; payload: string }; result: { recipients: number } };
-  subscribeTraffic: { params: { filter?: TrafficFilter }; result: { from: number } };
+  /** Replaces this session's subscription; `backlog` asks for up to that many recent records first. */
+  subscribeTraffic: { params: { filter?: TrafficFilter; backlog?: number }; result: { from: number } };
   unsubscribeTraffic: { params: Record<string, never>; result: Record<string, never> };
   exportTraffic: { params: { filter?: TrafficFilter; limit?: number }; result: { records: TrafficRecord[] } };
   log: { params: { limit?: number }; result: LogEntry[] };
   getSettings: { params: Record<string, never>; result: Config };
-  updateSettings: { params: { patch: Partial<Config> }; result: { settings: Config; restarted: boolean } };
+  /**
+   * Validated like a config file. Host, port and listeners apply at once (`restarted`: the
+   * listeners moved, open sockets stay); `pending` names keys that apply at the next start.
+   */
+  updateSettings: { params: { patch: Partial<Config> }; result: { settings: Config; restarted: boolean; pending: string[] } };
 }
 
 export type ConsoleOp = keyof ConsoleOps;
@@ -107,19 +114,28 @@ export type ConsoleEvent =
   | { type: 'stats'; stats: Stats }
   /** At most 20 a second; `skipped` counts records the subscriber fell too far behind to get. */
   | { type: 'traffic'; records: TrafficRecord[]; skipped: number }
-  | { type: 'log'; entry: LogEntry };
+  | { type: 'log'; entry: LogEntry }
+  /** The settings changed (from any UI): listeners may have moved. */
+  | { type: 'settings'; settings: Config; listeners: ListenerInfo[] };
 
-/** An error a request answers with; the UI shows `message`. */
-export interface ConsoleErrorBody {
-  error: string;
-}
+/** Frames of the WebSocket transport at /console/api. */
+export type ConsoleRequestFrame = { id: number; op: ConsoleOp; params: unknown };
+export type ConsoleServerFrame = { id: number; result: unknown } | { id: number; error: string } | { event: ConsoleEvent };
 
 /**
- * What a UI talks to, whatever carries it. A session is one UI's view: its own traffic
+ * What a UI talks to, whatever carries it. Electron's preload bridge exposes exactly this
+ * shape as `window.switchboard`. A session is one UI's view: its own traffic
  * subscription and filter.
  */
 export interface ConsoleClient {
   request<K extends ConsoleOp>(op: K, params: Params<K>): Promise<Result<K>>;
   /** Events for this session; returns the unsubscribe function. */
   onEvent(listener: (event: ConsoleEvent) => void): () => void;
+  /**
+   * For carriers that can drop: 'open' means a fresh session (subscriptions must be made
+   * again). A carrier without it is always open.
+   */
+  onStatus?(listener: (status: ClientStatus) => void): () => void;
 }
+
+export type ClientStatus = 'connecting' | 'open' | 'closed' | 'unauthorized';

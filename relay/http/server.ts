@@ -94,9 +94,16 @@ export class RelayServer {
     return infos;
   }
 
+  /** Stops accepting new connections; sockets already open stay open (used to move listeners). */
+  async unlisten(): Promise<void> {
+    for (const s of this.servers.splice(0)) s.close();
+    // The listening handles are released at the end of this loop turn; their open connections live on.
+    await new Promise((r) => setImmediate(r));
+  }
+
   /** Stops accepting, gives open sockets a moment to flush their close frames, then ends them. */
   async close(graceMs = 1000): Promise<void> {
-    for (const s of this.servers) s.close();
+    await this.unlisten();
     const deadline = Date.now() + graceMs;
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const s of this.sockets) s.destroy();

@@ -1,0 +1,12 @@
+import { useStore } from 'zustand';
+import { pickClient } from './client/pick.js';
+import { connectStore, createConsoleStore, type ConsoleState } from './store.js';
+
+/** The console's one client and one store, whatever shell it runs in. */
+export const client = pickClient();
+export const store = createConsoleStore();
+export const controller = connectStore(store, client);
+
+export function useConsole<T>(select: (s: ConsoleState) => T): T {
+  return useStore(store, select);
+}

@@ -1,0 +1,181 @@
+import { useEffect, useState } from 'react';
+import type { ProtocolName, TrafficFilter, TrafficKind, TrafficRecord } from '../../relay/console/types.js';
+import { controller, useConsole } from '../app.js';
+import { Empty } from '../components/Empty.js';
+import { Side } from '../components/Side.js';
+import { Table } from '../components/Table.js';
+import { bytes, clock, count, pretty } from '../format.js';
+import { TRAFFIC_CAP, toJsonLines } from '../store.js';
+
+const ROW = 28;
+const KINDS: TrafficKind[] = ['message', 'relay', 'operator', 'drop', 'open', 'close'];
+/** Typing in a filter box resubscribes once the typing stops. */
+const TYPING_MS = 300;
+
+export function Traffic() {
+  const snapshot = useConsole((s) => s.snapshot);
+  const traffic = useConsole((s) => s.traffic);
+  const skipped = useConsole((s) => s.skipped);
+  const paused = useConsole((s) => s.paused);
+  const missed = useConsole((s) => s.missed);
+  const applied = useConsole((s) => s.trafficFilter);
+  const setPaused = useConsole((s) => s.setPaused);
+  const [filter, setFilter] = useState<TrafficFilter>(applied);
+  const [selected, setSelected] = useState<TrafficRecord | null>(null);
+
+  useEffect(() => setFilter(applied), [applied]);
+  useEffect(() => {
+    if (JSON.stringify(filter) === JSON.stringify(applied)) return;
+    const t = setTimeout(() => void controller.subscribeTraffic(filter), TYPING_MS);
+    return () => clearTimeout(t);
+  }, [filter, applied]);
+
+  const edit = (patch: Partial<TrafficFilter>): void => {
+    const next: TrafficFilter = { ...filter, ...patch };
+    for (const k of Object.keys(next) as (keyof TrafficFilter)[]) if (next[k] === '' || (Array.isArray(next[k]) && next[k].length === 0)) delete next[k];
+    setFilter(next);
+  };
+  const toggleKind = (k: TrafficKind): void => {
+    const kinds = filter.kinds ?? [];
+    edit({ kinds: kinds.includes(k) ? kinds.filter((x) => x !== k) : [...kinds, k] });
+  };
+  const exportShown = (): void => {
+    const blob = new Blob([toJsonLines(traffic)], { type: 'application/x-ndjson' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `switchboard-traffic-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  };
+  const filtered = Object.keys(applied).length > 0;
+
+  const row = (i: number) => {
+    const r = traffic[i]!;
+    return (
+      <div className={`trow traffic-cols kind-${r.kind}${selected?.seq === r.seq ? ' selected' : ''}`} onClick={() => setSelected(r)}>
+        <span className="mono muted">{clock(r.ts)}</span>
+        <span>
+          <span className={`badge kind-${r.kind}`}>{r.kind}</span>
+        </span>
+        <span className="ellipsis">{r.protocol}</span>
+        <span className="ellipsis">{r.room ?? ''}</span>
+        <span className="mono ellipsis" title={r.from}>
+          {r.from}
+        </span>
+        <span className="mono ellipsis" title={r.to ?? ''}>
+          {r.to ?? (r.kind === 'message' || r.kind === 'operator' || r.kind === 'relay' ? `${r.recipients} recipients` : '')}
+        </span>
+        <span className="num">{bytes(r.size)}</span>
+        <span className="mono ellipsis preview">{r.code !== undefined ? `${r.code} ${r.reason ?? ''}` : r.preview}</span>
+      </div>
+    );
+  };
+
+  return (
+    <div className="view with-side">
+      <div className="main-col">
+        <div className="toolbar">
+          <input className="search" data-search placeholder="Search text  ( / )" value={filter.text ?? ''} onChange={(e) => edit({ text: e.target.value })} />
+          <select value={filter.protocol ?? ''} onChange={(e) => edit({ protocol: (e.target.value || undefined) as ProtocolName | undefined })} aria-label="Protocol">
+            <option value="">All protocols</option>
+            {snapshot?.protocols.map((p) => (
+              <option key={p}>{p}</option>
+            ))}
+          </select>
+          <input placeholder="Room" value={filter.room ?? ''} onChange={(e) => edit({ room: e.target.value })} aria-label="Room" />
+          <input placeholder="Peer id" value={filter.peer ?? ''} onChange={(e) => edit({ peer: e.target.value })} aria-label="Peer" />
+        </div>
+        <div className="toolbar kinds">
+          {KINDS.map((k) => (
+            <label key={k} className={`chip${(filter.kinds ?? []).includes(k) ? ' on' : ''}`}>
+              <input type="checkbox" checked={(filter.kinds ?? []).includes(k)} onChange={() => toggleKind(k)} />
+              {k}
+            </label>
+          ))}
+          <span className="muted small">
+            {count(traffic.length)} shown (newest first, up to {count(TRAFFIC_CAP)})
+            {skipped > 0 && <span className="warn"> · {count(skipped)} skipped while the console was behind</span>}
+          </span>
+          <span className="spacer" />
+          <button className={`btn${paused ? ' primary' : ''}`} onClick={() => setPaused(!paused)} title="Pause or resume (Space)">
+            {paused ? `Resume${missed ? ` (${count(missed)} new)` : ''}` : 'Pause'}
+          </button>
+          <button className="btn" onClick={() => void controller.subscribeTraffic(applied)} title="Empty the list">
+            Clear
+          </button>
+          <button className="btn" onClick={exportShown} disabled={traffic.length === 0} title="Download what is shown as JSON Lines">
+            Export
+          </button>
+        </div>
+        <Table
+          label="Traffic"
+          cols="traffic-cols"
+          columns={[{ label: 'Time' }, { label: 'Kind' }, { label: 'Protocol' }, { label: 'Room' }, { label: 'From' }, { label: 'To' }, { label: 'Size', num: true }, { label: 'Preview' }]}
+          count={traffic.length}
+          rowHeight={ROW}
+          row={row}
+          empty={
+            <Empty title={paused ? 'Paused' : filtered ? 'Nothing matches yet' : 'Waiting for traffic'}>
+              {paused ? 'Resume (Space) to see new messages.' : filtered ? 'Messages that match the filters appear here as they flow. Loosen the filters to see more.' : 'Messages appear here as peers send them. Send one yourself from the Composer.'}
+            </Empty>
+          }
+        />
+      </div>
+      {selected && <RecordDetail record={selected} onClose={() => setSelected(null)} />}
+    </div>
+  );
+}
+
+function RecordDetail({ record, onClose }: { record: TrafficRecord; onClose(): void }) {
+  const [raw, setRaw] = useState(false);
+  const json = pretty(record.preview);
+  const truncated = record.size > new TextEncoder().encode(record.preview).length;
+  return (
+    <Side
+      label="Message detail"
+      title={
+        <>
+          <span className={`badge kind-${record.kind}`}>{record.kind}</span> #{record.seq}
+        </>
+      }
+      onClose={onClose}
+    >
+      <dl className="fields">
+        <dt>Time</dt>
+        <dd>{new Date(record.ts).toLocaleString()} ({clock(record.ts)})</dd>
+        <dt>Protocol</dt>
+        <dd>{record.protocol}</dd>
+        <dt>Room</dt>
+        <dd>{record.room ?? '—'}</dd>
+        <dt>From</dt>
+        <dd className="mono">{record.from}</dd>
+        <dt>To</dt>
+        <dd className="mono">{record.to ?? `${record.recipients} recipients`}</dd>
+        <dt>Size</dt>
+        <dd>{bytes(record.size)}</dd>
+        {record.code !== undefined && (
+          <>
+            <dt>Close</dt>
+            <dd>
+              {record.code} {record.reason}
+            </dd>
+          </>
+        )}
+      </dl>
+      {record.preview && (
+        <>
+          <div className="seg">
+            <button className={`btn small${!raw ? ' on' : ''}`} onClick={() => setRaw(false)} disabled={!json}>
+              Pretty JSON
+            </button>
+            <button className={`btn small${raw || !json ? ' on' : ''}`} onClick={() => setRaw(true)}>
+              Raw
+            </button>
+          </div>
+          <pre className="code">{raw || !json ? record.preview : json}</pre>
+          {truncated && <p className="muted small">The relay keeps the first {record.preview.length} characters of each frame.</p>}
+        </>
+      )}
+    </Side>
+  );
+}

@@ -1,0 +1,186 @@
+/**
+ * How the browser console behaves at scale (a script, not a test): a relay in its own process
+ * with 10,000 idle msg-relay peers and a steady flow of messages, the console open in Debian's
+ * Chromium on each busy view in turn. Reports long tasks and frame rate from the page's own
+ * performance API, and the rates the relay reported.
+ *
+ *   npm run bench:console [-- --peers 10000 --rate 5000 --seconds 20 --profile]
+ *
+ * --profile saves a CPU profile of the page per view under test-results/ (open it in
+ * Chromium's DevTools).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
+import { launchChromium } from '../helpers/browser.js';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const PEERS = arg('peers', 10_000);
+const RATE = arg('rate', 5000);
+const SECONDS = arg('seconds', 20);
+const PROFILE = process.argv.includes('--profile');
+const GROUPS = 100;
+const SENDERS = 50;
+const CONNECT_BATCH = 250;
+const STARTUP_MS = 20_000;
+
+async function startRelayProcess(): Promise<{ consoleUrl: string; wsUrl: string; stop(): void }> {
+  const child = spawn(process.execPath, ['dist/relay/cli.js', 'serve', '--port', '0', '--msg-relay-ping-after-seconds', '3600', '--msg-relay-close-after-seconds', '7200'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const consoleUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the relay did not print its console URL')), STARTUP_MS);
+    lines.on('line', (line) => {
+      const m = /^switchboard: console (\S+)$/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+  });
+  const { port } = new URL(consoleUrl);
+  return { consoleUrl, wsUrl: `ws://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+interface Peer {
+  ws: WebSocket;
+  id: string;
+  group: number;
+}
+
+function connect(url: string, group: number, i: number): Promise<Peer> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url}/msg-relay?group=g${group}&meta=peer-${i}`, { perMessageDeflate: false });
+    const timer = setTimeout(() => reject(new Error('connect timed out')), STARTUP_MS);
+    ws.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString()) as { message_type?: string; connection_id?: string };
+      if (m.message_type === 'connection_id') {
+        clearTimeout(timer);
+        resolve({ ws, id: m.connection_id!, group });
+      }
+    });
+    ws.on('error', reject);
+  });
+}
+
+/** Installed before the console loads: long tasks and frames, read back per phase. */
+const PROBE = `
+  window.__bench = { longTasks: [], frames: [] };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__bench.longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  const frame = (t) => { window.__bench.frames.push(t); requestAnimationFrame(frame); };
+  requestAnimationFrame(frame);
+`;
+
+interface Phase {
+  view: string;
+  fps: number;
+  worstSecondFps: number;
+  longTasks: number;
+  longTaskMs: number;
+  worstLongTaskMs: number;
+}
+
+async function main(): Promise<void> {
+  const relay = await startRelayProcess();
+  const peers: Peer[] = [];
+  const t0 = Date.now();
+  for (let i = 0; i < PEERS; i += CONNECT_BATCH) {
+    const batch = Array.from({ length: Math.min(CONNECT_BATCH, PEERS - i) }, (_, j) => connect(relay.wsUrl, (i + j) % GROUPS, i + j));
+    peers.push(...(await Promise.all(batch)));
+  }
+  console.log(`${peers.length} peers connected in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  // A steady flow: senders take turns messaging a peer of their own group, RATE messages a second.
+  const byGroup = new Map<number, Peer[]>();
+  for (const p of peers) {
+    const list = byGroup.get(p.group);
+    if (list) list.push(p);
+    else byGroup.set(p.group, [p]);
+  }
+  const senders = peers.slice(0, SENDERS);
+  let sent = 0;
+  const TICK_MS = 20;
+  const perTick = Math.max(1, Math.round((RATE * TICK_MS) / 1000));
+  const flow = setInterval(() => {
+    for (let k = 0; k < perTick; k++) {
+      const from = senders[sent % SENDERS]!;
+      const group = byGroup.get(from.group)!;
+      const to = group[(sent * 7) % group.length]!;
+      from.ws.send(JSON.stringify({ to: to.id, seq: sent, text: `steady flow message ${sent}` }));
+      sent++;
+    }
+  }, TICK_MS);
+
+  const browser = await launchChromium();
+  const page = await browser.context.newPage();
+  await page.addInitScript(PROBE);
+  await page.goto(relay.consoleUrl);
+  await page.getByRole('status', { name: 'connection open' }).waitFor({ timeout: STARTUP_MS });
+
+  const cdp = await browser.context.newCDPSession(page);
+  if (PROFILE) await cdp.send('Profiler.enable');
+  mkdirSync('test-results/screenshots', { recursive: true });
+  const phases: Phase[] = [];
+  const relayRates: string[] = [];
+  for (const view of ['Overview', 'Traffic', 'Peers', 'Rooms']) {
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: view, exact: true }).click();
+    if (PROFILE) await cdp.send('Profiler.start');
+    const start = (await page.evaluate('performance.now()')) as number;
+    if (view === 'Peers') {
+      // Scroll through the table while it refreshes.
+      for (let s = 0; s < SECONDS * 4; s++) {
+        await page.mouse.move(500, 400);
+        await page.mouse.wheel(0, 1200);
+        await page.waitForTimeout(250);
+      }
+    } else {
+      await page.waitForTimeout(SECONDS * 1000);
+    }
+    if (PROFILE) {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(`test-results/console-${view.toLowerCase()}.cpuprofile`, JSON.stringify(profile));
+    }
+    const data = (await page.evaluate(`(() => {
+      const b = window.__bench;
+      return { frames: b.frames.filter((t) => t >= ${start}), longTasks: b.longTasks.filter((t) => t.start >= ${start}), now: performance.now() };
+    })()`)) as { frames: number[]; longTasks: { duration: number }[]; now: number };
+    const seconds = (data.now - start) / 1000;
+    const perSecond = new Map<number, number>();
+    for (const t of data.frames) perSecond.set(Math.floor((t - start) / 1000), (perSecond.get(Math.floor((t - start) / 1000)) ?? 0) + 1);
+    const full = [...perSecond].filter(([s]) => s < Math.floor(seconds)).map(([, n]) => n);
+    phases.push({
+      view,
+      fps: Math.round((data.frames.length / seconds) * 10) / 10,
+      worstSecondFps: full.length ? Math.min(...full) : 0,
+      longTasks: data.longTasks.length,
+      longTaskMs: Math.round(data.longTasks.reduce((a, t) => a + t.duration, 0)),
+      worstLongTaskMs: Math.round(Math.max(0, ...data.longTasks.map((t) => t.duration))),
+    });
+    await page.screenshot({ path: `test-results/screenshots/scale-${view.toLowerCase()}.png` });
+    relayRates.push(`${view}: ${await page.locator('.topstats').innerText()}`.replace(/\s+/g, ' '));
+  }
+  const heapMb = (await page.evaluate('performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0')) as number;
+
+  clearInterval(flow);
+  console.log(`flow: ${sent} messages sent by ${SENDERS} peers at a target of ${RATE}/s`);
+  console.log('relay as the console showed it:');
+  for (const r of relayRates) console.log(`  ${r}`);
+  console.table(phases);
+  console.log(`page JS heap at the end: ${heapMb.toFixed(1)} MiB`);
+
+  await browser.close();
+  for (const p of peers) p.ws.terminate();
+  relay.stop();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,198 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
+import { launchChromium, type Browser } from '../helpers/browser.js';
+import { Client } from '../helpers/client.js';
+import { startRelay, type Running } from '../helpers/relay.js';
+
+/**
+ * The browser console against a real relay, real peers and Debian's Chromium. Only msg-relay
+ * exists in this branch, so the peers are msg-relay peers in two groups.
+ */
+
+const SHOTS = 'test-results/screenshots';
+
+interface Joined {
+  client: Client;
+  id: string;
+}
+
+async function join(url: string, group: string, meta: string): Promise<Joined> {
+  const client = await Client.open(`${url}/msg-relay?group=${group}&meta=${meta}`);
+  for (let i = 0; i < 10; i++) {
+    const m = await client.json();
+    if (m.message_type === 'connection_id') return { client, id: m.connection_id as string };
+  }
+  throw new Error('no connection_id');
+}
+
+/** Frames until one passes the test (others, like presence, are skipped). */
+async function until(c: Client, test: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 20; i++) {
+    const m = await c.json(5000);
+    if (test(m)) return m;
+  }
+  throw new Error('no matching frame');
+}
+
+describe('the browser console', () => {
+  let relay: Running;
+  let consoleServer: ConsoleServer;
+  let browser: Browser;
+  let page: Page;
+  let alice: Joined;
+  let bob: Joined;
+  let carol: Joined;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    relay = await startRelay();
+    consoleServer = serveConsole(relay.relay);
+    alice = await join(relay.url, 'lobby', 'alice');
+    bob = await join(relay.url, 'lobby', 'bob');
+    carol = await join(relay.url, 'arena', 'carol');
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const p of [alice, bob, carol]) await p?.client.close();
+    consoleServer?.stop();
+    await relay?.stop();
+  });
+
+  const tab = (name: string) => page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name, exact: true });
+  const shot = (name: string) => page.screenshot({ path: `${SHOTS}/${name}.png` });
+
+  it('refuses a wrong token and says why', async () => {
+    await page.goto(consoleServer.url().replace(/#token=.*/, '#token=wrong'));
+    await expect.poll(() => page.getByText('This console needs its token').count(), { timeout: 10_000 }).toBe(1);
+    await shot('unauthorized');
+  });
+
+  it('opens on the Overview with the listeners and the peers by protocol', async () => {
+    await page.goto('about:blank');
+    await page.goto(consoleServer.url());
+    await page.getByRole('status', { name: 'connection open' }).waitFor();
+    await page.getByText(relay.url + '/').first().waitFor();
+    await expect.poll(() => page.locator('.tile').first().innerText()).toContain('3');
+    // Let a few stats ticks draw the charts.
+    alice.client.sendJson({ to: 'group', meta_filter: '*', text: 'warm-up' });
+    await page.waitForTimeout(2500);
+    await shot('overview');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('overview-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('shares the relay on the LAN and back, and stays connected', async () => {
+    await page.getByRole('button', { name: 'Share on LAN' }).click();
+    await page.getByRole('button', { name: 'Stop sharing on LAN' }).waitFor();
+    expect(relay.relay.config.host).toBe('0.0.0.0');
+    expect(relay.relay.listeners[0]!.port).toBe(relay.port);
+    await page.getByText(/Shared on the LAN/).waitFor();
+    await page.getByRole('button', { name: 'Stop sharing on LAN' }).click();
+    await page.getByRole('button', { name: 'Share on LAN' }).waitFor();
+    expect(relay.relay.config.host).toBe('127.0.0.1');
+    await page.getByRole('status', { name: 'connection open' }).waitFor();
+  });
+
+  it('lists the peers with search and a detail panel', async () => {
+    await tab('Peers').click();
+    const list = page.getByRole('list', { name: 'Peers' });
+    for (const p of [alice, bob, carol]) await list.getByText(p.id).waitFor();
+    await page.keyboard.press('/');
+    await page.keyboard.type('carol');
+    await expect.poll(() => list.locator('.trow').count()).toBe(1);
+    await list.getByText(carol.id).click();
+    await page.getByRole('complementary', { name: 'Peer detail' }).getByText('arena').waitFor();
+    await shot('peers');
+  });
+
+  it('shows the rooms and their members', async () => {
+    await tab('Rooms').click();
+    await page.getByRole('button', { name: /lobby/ }).click();
+    const members = page.getByRole('list', { name: 'Members' });
+    await members.getByText(alice.id).waitFor();
+    await members.getByText(bob.id).waitFor();
+    await page.getByRole('button', { name: /arena/ }).waitFor();
+    await shot('rooms');
+  });
+
+  it('tails the traffic and shows a message in detail', async () => {
+    await tab('Traffic').click();
+    alice.client.sendJson({ to: bob.id, text: 'hello bob from alice' });
+    await until(bob.client, (m) => m.text === 'hello bob from alice');
+    const list = page.getByRole('list', { name: 'Traffic' });
+    await list.getByText('hello bob from alice').first().click();
+    const detail = page.getByRole('complementary', { name: 'Message detail' });
+    await detail.getByText('"text": "hello bob from alice"').waitFor();
+    await shot('traffic');
+
+    // Paused, nothing new is listed; resumed, it is.
+    await page.locator('body').click({ position: { x: 5, y: 600 } });
+    await page.keyboard.press('Space');
+    await page.getByRole('button', { name: /^Resume/ }).waitFor();
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await shot('shortcuts');
+    await page.keyboard.press('Escape');
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    alice.client.sendJson({ to: bob.id, text: 'while paused' });
+    await until(bob.client, (m) => m.text === 'while paused');
+    await page.getByRole('button', { name: 'Resume (1 new)' }).waitFor();
+    expect(await list.getByText('while paused').count()).toBe(0);
+    await page.getByRole('button', { name: /^Resume/ }).click();
+    alice.client.sendJson({ to: bob.id, text: 'after resume' });
+    await list.getByText('after resume').first().waitFor();
+
+    // Export writes what is shown, oldest first, one JSON record a line.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export' }).click();
+    const file = await (await download).path();
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; preview: string });
+    expect(lines.some((r) => r.preview.includes('hello bob from alice'))).toBe(true);
+    expect(lines.map((r) => r.seq)).toEqual([...lines.map((r) => r.seq)].sort((a, b) => a - b));
+  });
+
+  it('sends from the Composer to one peer, who receives it', async () => {
+    await tab('Composer').click();
+    await page.getByRole('radio', { name: 'One peer' }).click();
+    const bobKey = [...relay.relay.hub.peers()].find((p) => p.id === bob.id)!.key;
+    await page.getByLabel('Peer', { exact: true }).selectOption(bobKey);
+    await page.getByLabel('Payload').fill('{"text": "hello from the console"');
+    await page.getByText(/^Not valid JSON/).waitFor();
+    await page.getByLabel('Payload').fill('{"text": "hello from the console"}');
+    await page.getByRole('button', { name: /^Send to peer/ }).click();
+    const got = await until(bob.client, (m) => m.text === 'hello from the console');
+    expect(got).toMatchObject({ from: 'host', to: bob.id, message_type: 'peer_communication' });
+    await page.getByRole('status').filter({ hasText: 'Sent to 1 peer.' }).waitFor();
+    await shot('composer');
+  });
+
+  it('kicks a peer with a code and a reason, and logs it', async () => {
+    await tab('Peers').click();
+    await page.getByRole('list', { name: 'Peers' }).getByText(carol.id).click();
+    const detail = page.getByRole('complementary', { name: 'Peer detail' });
+    await detail.getByLabel('Close code').fill('4321');
+    await detail.getByLabel('Close reason').fill('removed in the e2e test');
+    await detail.getByRole('button', { name: 'Kick' }).click();
+    expect(await carol.client.closed).toEqual({ code: 4321, reason: 'removed in the e2e test' });
+    await tab('Log').click();
+    await page.getByRole('list', { name: 'Log' }).getByText(/closed by relay: 4321 removed in the e2e test/).waitFor();
+    await shot('log');
+  });
+
+  it('fits a small window', async () => {
+    await page.setViewportSize({ width: 1024, height: 680 });
+    await tab('Overview').click();
+    await page.getByRole('heading', { name: 'Listeners' }).waitFor();
+    const overflow = await page.evaluate('document.documentElement.scrollWidth > document.documentElement.clientWidth');
+    expect(overflow).toBe(false);
+    await shot('overview-small');
+    await tab('Peers').click();
+    await shot('peers-small');
+  });
+});
