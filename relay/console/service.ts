@@ -171,7 +171,11 @@ export class ConsoleService {
   private snapshot(): Snapshot {
     const { relay } = this;
     const templates: Snapshot['templates'] = {};
-    for (const [p, d] of relay.dialects) templates[p] = d.injectTemplate;
+    const payloadFormats: Snapshot['payloadFormats'] = {};
+    for (const [p, d] of relay.dialects) {
+      templates[p] = d.injectTemplate;
+      payloadFormats[p] = d.injectFormat;
+    }
     return {
       version: this.opts.version,
       startedAt: relay.server.startedAt,
@@ -181,6 +185,7 @@ export class ConsoleService {
       history: [...this.history],
       settings: relay.config,
       templates,
+      payloadFormats,
     };
   }
 

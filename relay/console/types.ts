@@ -62,6 +62,8 @@ export interface Snapshot {
   settings: Config;
   /** A starting payload for the composer, per protocol. */
   templates: Partial<Record<ProtocolName, string>>;
+  /** Whether the composer checks a protocol's payload as JSON or sends it as text. */
+  payloadFormats: Partial<Record<ProtocolName, 'json' | 'text'>>;
 }
 
 export interface PeerFilter {

@@ -154,10 +154,12 @@ export class Hub {
       }
     }
     const sender = d.from instanceof Peer ? d.from : undefined;
+    // A notice the relay had nobody to tell (the first peer of a group joining) is not traffic.
+    if (d.from === 'relay' && delivered === 0) return 0;
     const protocol = sender?.protocol ?? targetProtocol(d.to);
     const kind: TrafficKind = sender ? 'message' : d.from === 'operator' ? 'operator' : 'relay';
     const shown = d.inbound ?? firstOut ?? (typeof d.frame === 'function' ? '' : d.frame);
-    const room = 'room' in d.to ? (d.to.room ?? null) : sender ? firstRoom(sender) : null;
+    const room = 'room' in d.to ? (d.to.room ?? null) : firstRoom(sender ?? ('peer' in d.to ? d.to.peer : undefined));
     const to = 'peer' in d.to ? d.to.peer.id : 'id' in d.to ? d.to.id : delivered === 1 && only ? only.id : null;
     this.record(kind, protocol, room, sender ? sender.id : d.from === 'operator' ? 'operator' : 'relay', to, delivered, byteLength(shown), shown);
     return delivered;
@@ -305,8 +307,8 @@ function targetProtocol(to: Target): ProtocolName {
   return 'peer' in to ? to.peer.protocol : to.protocol;
 }
 
-function firstRoom(peer: Peer): string | null {
-  for (const r of peer.rooms) return r;
+function firstRoom(peer: Peer | undefined): string | null {
+  for (const r of peer?.rooms ?? []) return r;
   return null;
 }
 

@@ -36,5 +36,7 @@ export interface Dialect {
   inject(target: InjectTarget, payload: string): number;
   /** A template for the console's composer. */
   readonly injectTemplate: string;
+  /** What an operator's payload is: a JSON value, or free text (spacewar's "<type> <data>"). */
+  readonly injectFormat: 'json' | 'text';
   stop?(): void;
 }

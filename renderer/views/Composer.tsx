@@ -6,12 +6,14 @@ import { Side } from '../components/Side.js';
 import { clock } from '../format.js';
 import type { Sent } from '../store.js';
 
-function jsonError(text: string): string {
+/** Why the payload cannot be sent as it is, or '' when it can. */
+function payloadError(text: string, format: 'json' | 'text'): string {
+  if (format === 'text') return text ? '' : 'Empty';
   try {
     JSON.parse(text);
     return '';
   } catch (err) {
-    return (err as Error).message;
+    return `Not valid JSON: ${(err as Error).message}`;
   }
 }
 
@@ -41,7 +43,8 @@ export function Composer() {
   }, [protocol, peerSearch, presence]);
 
   if (!snapshot) return <Empty title="Connecting to the relay…" />;
-  const error = jsonError(draft.payload);
+  const format = snapshot.payloadFormats[protocol] ?? 'json';
+  const error = payloadError(draft.payload, format);
   const t = draft.target;
   const ready = !error && !!protocol && (t.kind === 'everyone' || (t.kind === 'room' && !!t.room) || (t.kind === 'peer' && !!t.peer));
 
@@ -149,7 +152,7 @@ export function Composer() {
             />
           </div>
           <div className="row">
-            <span className={error ? 'error' : 'ok'}>{error ? `Not valid JSON: ${error}` : 'Valid JSON'}</span>
+            <span className={error ? 'error' : 'ok'}>{error || (format === 'json' ? 'Valid JSON' : 'Text, sent as it is')}</span>
             <span className="spacer" />
             <span className="muted small">Ctrl+Enter sends</span>
             <button className="btn primary" disabled={!ready} onClick={() => void send()}>

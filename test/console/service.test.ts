@@ -71,6 +71,7 @@ describe('ConsoleService', () => {
     expect(snap.protocols).toContain('msg-relay');
     expect(snap.history.length).toBeGreaterThan(0);
     expect(snap.templates['msg-relay']).toContain('{');
+    expect(snap.payloadFormats).toMatchObject({ 'msg-relay': 'json', spacewar: 'text' });
   });
 
   it('pages and filters peers in the relay', async () => {

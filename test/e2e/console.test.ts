@@ -7,8 +7,8 @@ import { Client } from '../helpers/client.js';
 import { startRelay, type Running } from '../helpers/relay.js';
 
 /**
- * The browser console against a real relay, real peers and Debian's Chromium. Only msg-relay
- * exists in this branch, so the peers are msg-relay peers in two groups.
+ * The browser console against a real relay, real peers and Debian's Chromium: msg-relay peers
+ * in two groups and spacewar players in one room.
  */
 
 const SHOTS = 'test-results/screenshots';
@@ -25,6 +25,16 @@ async function join(url: string, group: string, meta: string): Promise<Joined> {
     if (m.message_type === 'connection_id') return { client, id: m.connection_id as string };
   }
   throw new Error('no connection_id');
+}
+
+const SPACEWAR_ROOM = '/ws-relay/arena?game=1';
+
+/** A spacewar player; the relay's first frame is "<id> self". */
+async function play(url: string): Promise<Joined> {
+  const client = await Client.open(url + SPACEWAR_ROOM);
+  const [id, type] = (await client.next()).split(' ');
+  expect(type).toBe('self');
+  return { client, id: id! };
 }
 
 /** Frames until one passes the test (others, like presence, are skipped). */
@@ -44,6 +54,8 @@ describe('the browser console', () => {
   let alice: Joined;
   let bob: Joined;
   let carol: Joined;
+  let dave: Joined;
+  let erin: Joined;
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -52,13 +64,17 @@ describe('the browser console', () => {
     alice = await join(relay.url, 'lobby', 'alice');
     bob = await join(relay.url, 'lobby', 'bob');
     carol = await join(relay.url, 'arena', 'carol');
+    dave = await play(relay.url);
+    erin = await play(relay.url);
+    expect(await erin.client.next()).toBe(`${dave.id} join`);
+    expect(await dave.client.next()).toBe(`${erin.id} join`);
     browser = await launchChromium();
     page = await browser.context.newPage();
   }, 30_000);
 
   afterAll(async () => {
     await browser?.close();
-    for (const p of [alice, bob, carol]) await p?.client.close();
+    for (const p of [alice, bob, carol, dave, erin]) await p?.client.close();
     consoleServer?.stop();
     await relay?.stop();
   });
@@ -77,7 +93,7 @@ describe('the browser console', () => {
     await page.goto(consoleServer.url());
     await page.getByRole('status', { name: 'connection open' }).waitFor();
     await page.getByText(relay.url + '/').first().waitFor();
-    await expect.poll(() => page.locator('.tile').first().innerText()).toContain('3');
+    await expect.poll(() => page.locator('.tile').first().innerText()).toContain('5');
     // Let a few stats ticks draw the charts.
     alice.client.sendJson({ to: 'group', meta_filter: '*', text: 'warm-up' });
     await page.waitForTimeout(2500);
@@ -108,6 +124,14 @@ describe('the browser console', () => {
     await expect.poll(() => list.locator('.trow').count()).toBe(1);
     await list.getByText(carol.id).click();
     await page.getByRole('complementary', { name: 'Peer detail' }).getByText('arena').waitFor();
+    await page.keyboard.press('/');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await expect.poll(() => list.locator('.trow').count()).toBe(5);
+    await page.getByLabel('Protocol').selectOption('spacewar');
+    await expect.poll(() => list.locator('.trow').count()).toBe(2);
+    await list.getByText(SPACEWAR_ROOM).first().waitFor();
+    await page.getByLabel('Protocol').selectOption('');
     await shot('peers');
   });
 
@@ -117,7 +141,10 @@ describe('the browser console', () => {
     const members = page.getByRole('list', { name: 'Members' });
     await members.getByText(alice.id).waitFor();
     await members.getByText(bob.id).waitFor();
-    await page.getByRole('button', { name: /arena/ }).waitFor();
+    await page.getByRole('button', { name: /arena/ }).first().waitFor();
+    await page.getByRole('button', { name: new RegExp(SPACEWAR_ROOM.replace(/[?]/g, '\\?')) }).click();
+    await members.getByText(dave.id, { exact: true }).waitFor();
+    await members.getByText(erin.id, { exact: true }).waitFor();
     await shot('rooms');
   });
 
@@ -126,6 +153,9 @@ describe('the browser console', () => {
     alice.client.sendJson({ to: bob.id, text: 'hello bob from alice' });
     await until(bob.client, (m) => m.text === 'hello bob from alice');
     const list = page.getByRole('list', { name: 'Traffic' });
+    dave.client.send('* report {"x":12,"y":34}');
+    expect(await erin.client.next()).toBe(`${dave.id} report {"x":12,"y":34}`);
+    await list.getByText('* report {"x":12,"y":34}').first().waitFor();
     await list.getByText('hello bob from alice').first().click();
     const detail = page.getByRole('complementary', { name: 'Message detail' });
     await detail.getByText('"text": "hello bob from alice"').waitFor();
@@ -170,6 +200,17 @@ describe('the browser console', () => {
     expect(got).toMatchObject({ from: 'host', to: bob.id, message_type: 'peer_communication' });
     await page.getByRole('status').filter({ hasText: 'Sent to 1 peer.' }).waitFor();
     await shot('composer');
+  });
+
+  it('sends from the Composer to everyone in a spacewar room', async () => {
+    await page.getByLabel('Protocol').selectOption('spacewar');
+    await page.getByRole('radio', { name: /room/i }).click();
+    await page.getByLabel('Room', { exact: true }).fill(SPACEWAR_ROOM);
+    await page.getByLabel('Payload').fill('announce round two');
+    await page.getByRole('button', { name: /^Send to room/ }).click();
+    expect(await dave.client.next()).toBe('0 announce round two');
+    expect(await erin.client.next()).toBe('0 announce round two');
+    await page.getByRole('status').filter({ hasText: 'Sent to 2 peers.' }).waitFor();
   });
 
   it('kicks a peer with a code and a reason, and logs it', async () => {

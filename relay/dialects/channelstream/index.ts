@@ -25,6 +25,7 @@ export function createChannelstream({ hub, config }: DialectContext): Dialect {
     protocol: PROTOCOL,
     maxPayload,
     injectTemplate: '{\n  "text": "hello from the operator"\n}',
+    injectFormat: 'json',
 
     claims: (url) => url.pathname === '/ws',
 

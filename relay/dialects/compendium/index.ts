@@ -104,6 +104,7 @@ export function createCompendium({ hub, config }: DialectContext): Dialect {
     protocol: PROTOCOL,
     maxPayload,
     injectTemplate: '{\n  "text": "hello from the operator"\n}',
+    injectFormat: 'json',
 
     claims: (url) => url.pathname === '/compendium' || url.pathname.startsWith('/compendium/'),
 

@@ -132,6 +132,7 @@ export function createIntercessor({ hub, config }: DialectContext): Dialect {
     protocol: PROTOCOL,
     maxPayload,
     injectTemplate: '{\n  "type": "OPERATOR",\n  "message": { "text": "hello from the operator" }\n}',
+    injectFormat: 'json',
 
     claims: (url) => url.pathname === '/server' || clientOf(url.pathname) !== undefined,
 

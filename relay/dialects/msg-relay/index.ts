@@ -106,6 +106,7 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
     protocol: PROTOCOL,
     maxPayload,
     injectTemplate: '{\n  "msg": "hello from the operator"\n}',
+    injectFormat: 'json',
 
     claims: (url) => url.pathname === '/msg-relay' || url.pathname === '/ws_msg_relay',
 

@@ -58,6 +58,7 @@ export function createSpacewar({ hub, config }: DialectContext): Dialect {
     protocol: PROTOCOL,
     maxPayload,
     injectTemplate: 'chat hello from the operator',
+    injectFormat: 'text',
 
     claims: (url) => url.pathname === '/ws-relay' || url.pathname.startsWith('/ws-relay/'),
 
