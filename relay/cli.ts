@@ -27,12 +27,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (err instanceof ConfigError) fail(err.message, EXIT_USAGE);
     throw err;
   }
-  try {
-    const listeners = await relay.start();
-    for (const l of listeners) process.stdout.write(`switchboard: ${l.protocols.join(', ')} on ${l.urls.join(' ')}\n`);
-  } catch (err) {
-    fail((err as Error).message, 1);
-  }
+  // Before the listeners are announced: whoever reads the announcement may signal at once.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -42,6 +37,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  try {
+    const listeners = await relay.start();
+    for (const l of listeners) process.stdout.write(`switchboard: ${l.protocols.join(', ')} on ${l.urls.join(' ')}\n`);
+  } catch (err) {
+    fail((err as Error).message, 1);
+  }
 }
 
 void main(process.argv.slice(2));
