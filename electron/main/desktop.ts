@@ -88,7 +88,10 @@ export class Desktop {
     app.on('before-quit', (e) => {
       if (this.stopped) return;
       e.preventDefault();
-      void this.stop().then(() => app.quit());
+      // Quit even if stopping failed: a relay that cannot stop must not keep the app open.
+      void this.stop()
+        .catch((err: unknown) => dialog.showErrorBox('Switchboard did not stop cleanly', message(err)))
+        .then(() => app.quit());
     });
     this.buildMenu();
     this.showWindow();
@@ -177,11 +180,14 @@ export class Desktop {
   /** Closes the console sessions, then every client socket with 1001 and a reason, then the listeners. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.ipc.close();
-      this.own.close();
-      this.console.close();
-      await this.relay.stop();
-      this.stopped = true;
+      try {
+        this.ipc.close();
+        this.own.close();
+        this.console.close();
+        await this.relay.stop();
+      } finally {
+        this.stopped = true;
+      }
     })();
     return this.stopping;
   }

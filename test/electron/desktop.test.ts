@@ -268,6 +268,20 @@ describe('desktop main process', () => {
     await expect(Client.open(`ws://127.0.0.1:${port(d)}/`)).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it('still quits, and says so, when stopping fails', async () => {
+    writeFileSync(join(userData, SETTINGS_FILE), JSON.stringify({ port: 0 }));
+    const d = await Desktop.start({
+      rendererDir,
+      preloadPath: '',
+      createConsole: (relay) => ({ ...standInConsole(relay), close: () => { throw new Error('service stuck'); } }),
+    });
+    electron.app.quit();
+    await electron.app.done;
+    expect(electron.app.quitting).toBe(true);
+    expect(electron.dialog.errors).toEqual([{ title: 'Switchboard did not stop cleanly', content: 'service stuck' }]);
+    await d!.relay.stop();
+  });
+
   it('quits when its last window closes (except on macOS)', async () => {
     const d = await start({ port: 0 });
     const c = await client(d);
