@@ -35,12 +35,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const out = new LogWriter((line) => process.stdout.write(line), logLevel, { format: logFormat, journal: isJournal(1, process.env) });
   // One line per listener with its URLs comes from the relay's own 'listen' events.
   writeRelayLog(relay, out);
-  try {
-    await relay.start();
-    out.event('info', 'console', `console ${consoleServer.url()}`);
-  } catch (err) {
-    fail((err as Error).message, 1);
-  }
+  // Before the listeners are announced: whoever reads the announcement may signal at once.
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -51,6 +46,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  try {
+    await relay.start();
+    out.event('info', 'console', `console ${consoleServer.url()}`);
+  } catch (err) {
+    fail((err as Error).message, 1);
+  }
 }
 
 void main(process.argv.slice(2));

@@ -1,0 +1,194 @@
+import { join } from 'node:path';
+import { app, dialog, ipcMain, Menu, protocol, session, shell, type BrowserWindow } from 'electron';
+import type { Config } from '../../relay/config/schema.js';
+import { readSettings, writeSettings } from '../../relay/config/store.js';
+import { lanShare, sharePage } from '../../relay/console/share.js';
+import type { ConsoleOp } from '../../relay/console/types.js';
+import { reachableHosts } from '../../relay/http/server.js';
+import { Relay } from '../../relay/relay.js';
+import { ConsoleIpc } from './ipc.js';
+import { menuTemplate } from './menu.js';
+import { SCHEME, serveBundle } from './scheme.js';
+import type { ConsoleFactory, ConsoleSession, DesktopConsole } from './service.js';
+import { openConsoleWindow, openPageWindow, showPage } from './window.js';
+
+export const SETTINGS_FILE = 'settings.json';
+const ALL_INTERFACES = '0.0.0.0';
+const THIS_MACHINE = '127.0.0.1';
+
+export interface DesktopOptions {
+  /** The built console (dist/console). */
+  rendererDir: string;
+  /** The built preload script. */
+  preloadPath: string;
+  createConsole: ConsoleFactory;
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * The desktop app: the relay runs in this process with the stored settings; one window shows
+ * the console over IPC; the menu shares the relay on the LAN. Quitting closes every client
+ * socket with 1001 and a reason.
+ */
+export class Desktop {
+  window: BrowserWindow | undefined;
+  shareWindow: BrowserWindow | undefined;
+  private readonly ipc: ConsoleIpc;
+  /** Main's own session, for the menu's requests. */
+  private readonly own: ConsoleSession;
+  private stopping: Promise<void> | undefined;
+  private stopped = false;
+
+  private constructor(
+    readonly relay: Relay,
+    readonly console: DesktopConsole,
+    readonly settingsFile: string,
+    private settings: Config,
+    private readonly opts: DesktopOptions,
+  ) {
+    this.ipc = new ConsoleIpc(ipcMain, console, (s, op, params) => this.forward(s, op, params));
+    this.own = console.openSession(() => undefined);
+  }
+
+  static async start(opts: DesktopOptions): Promise<Desktop | undefined> {
+    if (!app.requestSingleInstanceLock()) {
+      app.quit();
+      return undefined;
+    }
+    protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+    await app.whenReady();
+    const file = join(app.getPath('userData'), SETTINGS_FILE);
+    let relay: Relay;
+    try {
+      relay = new Relay(readSettings(file));
+      await relay.start();
+    } catch (err) {
+      dialog.showErrorBox('Switchboard cannot start', `${message(err)}\n\nSettings file: ${file}`);
+      app.exit(1);
+      return undefined;
+    }
+    const desktop = new Desktop(relay, opts.createConsole(relay), file, relay.config, opts);
+    desktop.open();
+    return desktop;
+  }
+
+  get shared(): boolean {
+    return this.settings.host === ALL_INTERFACES || this.settings.host === '::';
+  }
+
+  private open(): void {
+    protocol.handle(SCHEME, (request) => serveBundle(this.opts.rendererDir, request));
+    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+    app.on('second-instance', () => this.showWindow());
+    app.on('activate', () => this.showWindow());
+    app.on('window-all-closed', () => {
+      if (process.platform !== 'darwin') app.quit();
+    });
+    app.on('before-quit', (e) => {
+      if (this.stopped) return;
+      e.preventDefault();
+      // Quit even if stopping failed: a relay that cannot stop must not keep the app open.
+      void this.stop()
+        .catch((err: unknown) => dialog.showErrorBox('Switchboard did not stop cleanly', message(err)))
+        .then(() => app.quit());
+    });
+    this.buildMenu();
+    this.showWindow();
+  }
+
+  /** Every request from a page or the menu passes here; changed settings are stored at once. */
+  private async forward(s: ConsoleSession, op: ConsoleOp, params: object): Promise<unknown> {
+    const result = await s.request(op, params);
+    if (op === 'updateSettings') this.settingsChanged((result as { settings: Config }).settings);
+    return result;
+  }
+
+  private settingsChanged(settings: Config): void {
+    writeSettings(this.settingsFile, settings);
+    this.settings = settings;
+    this.buildMenu();
+    if (!this.shared) this.shareWindow?.close();
+  }
+
+  private buildMenu(): void {
+    const template = menuTemplate(
+      {
+        shared: this.shared,
+        setShared: (on) => this.report('Share on LAN', this.setShared(on)),
+        showShare: () => this.report('Share on LAN', this.showShare()),
+        openBrowserConsole: () => this.report('Open Browser Console', this.openBrowserConsole()),
+        openSettings: () => this.showWindow('#settings'),
+        showSettingsFile: () => shell.showItemInFolder(this.settingsFile),
+      },
+      process.platform,
+    );
+    Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+  }
+
+  /** Menu actions run in the background; a failure is shown, never swallowed. */
+  private report(what: string, action: Promise<void>): void {
+    action.catch((err: unknown) => dialog.showErrorBox(what, message(err)));
+  }
+
+  /** Moves the listeners to every interface (or back to this machine) and shows the addresses. */
+  async setShared(on: boolean): Promise<void> {
+    await this.forward(this.own, 'updateSettings', { patch: { host: on ? ALL_INTERFACES : THIS_MACHINE } });
+    if (on) await this.showShare();
+  }
+
+  async showShare(): Promise<void> {
+    const html = sharePage(await lanShare(this.mainListener(), (origin) => this.console.consoleUrl(origin)));
+    if (this.shareWindow && !this.shareWindow.isDestroyed()) showPage(this.shareWindow, html);
+    else {
+      const win = openPageWindow('Switchboard on the LAN', html, this.window);
+      win.on('closed', () => {
+        if (this.shareWindow === win) this.shareWindow = undefined;
+      });
+      this.shareWindow = win;
+    }
+  }
+
+  async openBrowserConsole(): Promise<void> {
+    const main = this.mainListener();
+    await shell.openExternal(this.console.consoleUrl(`http://${reachableHosts(main.host)[0]}:${main.port}`));
+  }
+
+  private mainListener(): Relay['listeners'][number] {
+    const main = this.relay.listeners.find((l) => l.main);
+    if (!main) throw new Error('the relay is not listening');
+    return main;
+  }
+
+  /** Brings the console window up (making one if there is none), optionally at a view such as #settings. */
+  showWindow(hash = ''): void {
+    const win = this.window;
+    if (!win || win.isDestroyed()) {
+      const made = openConsoleWindow(this.opts.preloadPath, hash);
+      made.on('closed', () => {
+        if (this.window === made) this.window = undefined;
+      });
+      this.window = made;
+      return;
+    }
+    if (hash) void win.loadURL(win.webContents.getURL().replace(/#.*$/, '') + hash);
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  }
+
+  /** Closes the console sessions, then every client socket with 1001 and a reason, then the listeners. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      try {
+        this.ipc.close();
+        this.own.close();
+        this.console.close();
+        await this.relay.stop();
+      } finally {
+        this.stopped = true;
+      }
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,97 @@
+import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
+import type { ConsoleOp } from '../../relay/console/types.js';
+import { EVENT_CHANNEL, REQUEST_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, isConsoleOp, type Reply } from '../shared/bridge.js';
+import { APP_ORIGIN } from './scheme.js';
+import type { ConsoleSession, DesktopConsole } from './service.js';
+
+interface WindowSession {
+  session: ConsoleSession;
+  /** Events go to the page only while its bridge has listeners. */
+  subscribed: boolean;
+  detach(): void;
+}
+
+export type Forward = (session: ConsoleSession, op: ConsoleOp, params: object) => Promise<unknown>;
+
+/**
+ * Carries the console API between pages and the service: one session per page, opened at its
+ * first message and closed when the page navigates away or its window goes. Only pages of the
+ * app's own origin are heard, and only the ops of the contract.
+ */
+export class ConsoleIpc {
+  private readonly sessions = new Map<number, WindowSession>();
+
+  constructor(
+    private readonly ipc: Pick<IpcMain, 'handle' | 'on' | 'removeHandler' | 'removeAllListeners'>,
+    private readonly service: DesktopConsole,
+    private readonly forward: Forward,
+  ) {
+    ipc.handle(REQUEST_CHANNEL, (e, op: unknown, params: unknown) => this.request(e, op, params));
+    ipc.on(SUBSCRIBE_CHANNEL, (e) => this.subscribe(e, true));
+    ipc.on(UNSUBSCRIBE_CHANNEL, (e) => this.subscribe(e, false));
+  }
+
+  private async request(e: IpcMainInvokeEvent, op: unknown, params: unknown): Promise<Reply> {
+    const ws = this.sessionFor(e);
+    if (!ws) return { ok: false, error: 'this page may not use the console API' };
+    if (!isConsoleOp(op)) return { ok: false, error: `unknown console op ${JSON.stringify(op)}` };
+    if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params)))
+      return { ok: false, error: `params of "${op}" must be an object` };
+    try {
+      return { ok: true, result: await this.forward(ws.session, op, params ?? {}) };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  private subscribe(e: IpcMainEvent, on: boolean): void {
+    const ws = this.sessionFor(e);
+    if (ws) ws.subscribed = on;
+  }
+
+  private sessionFor(e: IpcMainEvent | IpcMainInvokeEvent): WindowSession | undefined {
+    if (!e.senderFrame?.url.startsWith(APP_ORIGIN + '/')) return undefined;
+    const contents = e.sender;
+    const known = this.sessions.get(contents.id);
+    if (known) return known;
+    const ws: WindowSession = {
+      subscribed: false,
+      session: this.service.openSession((event) => {
+        if (ws.subscribed && !contents.isDestroyed()) contents.send(EVENT_CHANNEL, event);
+      }),
+      detach: () => undefined,
+    };
+    ws.detach = this.watchPage(contents, () => this.end(contents.id));
+    this.sessions.set(contents.id, ws);
+    return ws;
+  }
+
+  /** Calls `gone` when the page is replaced (navigation, reload) or its contents are destroyed. */
+  private watchPage(contents: WebContents, gone: () => void): () => void {
+    const navigated = (details: { isMainFrame: boolean; isSameDocument: boolean }): void => {
+      if (details.isMainFrame && !details.isSameDocument) gone();
+    };
+    contents.on('did-start-navigation', navigated);
+    contents.once('destroyed', gone);
+    return () => {
+      contents.off('did-start-navigation', navigated);
+      contents.off('destroyed', gone);
+    };
+  }
+
+  private end(id: number): void {
+    const ws = this.sessions.get(id);
+    if (!ws) return;
+    this.sessions.delete(id);
+    ws.detach();
+    ws.session.close();
+  }
+
+  /** Closes every session and stops listening (at quit). */
+  close(): void {
+    for (const id of [...this.sessions.keys()]) this.end(id);
+    this.ipc.removeHandler(REQUEST_CHANNEL);
+    this.ipc.removeAllListeners(SUBSCRIBE_CHANNEL);
+    this.ipc.removeAllListeners(UNSUBSCRIBE_CHANNEL);
+  }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// `npm start` (after the build): the desktop app where Electron's runtime is installed,
+// otherwise the headless relay with its console in the browser, after one line saying why.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+
+/**
+ * The Electron executable if it is installed and runs, else why not. It never calls
+ * require('electron'), which would try to download the runtime.
+ */
+function findElectron() {
+  let pkgDir;
+  try {
+    pkgDir = dirname(createRequire(join(root, 'package.json')).resolve('electron/package.json'));
+  } catch {
+    return { why: "the electron package is not installed (run npm ci)" };
+  }
+  const pathFile = join(pkgDir, 'path.txt');
+  const name = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : process.platform === 'win32' ? 'electron.exe' : 'electron';
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  const bin = override ? join(override, name) : join(pkgDir, 'dist', name);
+  if (!existsSync(bin)) return { why: "Electron's runtime is not installed here (no binary could be downloaded)" };
+  const probe = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 15_000, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  if (probe.status !== 0) return { why: `Electron's runtime at ${bin} does not run (${probe.error?.message ?? `exit ${probe.status}`})` };
+  return { bin };
+}
+
+/** Runs a child with this terminal, passes on Ctrl-C and termination, and exits as it exits. */
+function run(command, argv) {
+  const child = spawn(command, argv, { stdio: 'inherit', cwd: root });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+const electron = findElectron();
+if (electron.bin) run(electron.bin, [root, ...args]);
+else {
+  process.stderr.write(`switchboard: ${electron.why}; serving the console headless instead\n`);
+  run(process.execPath, [join(root, 'dist/relay/cli.js'), 'serve', ...args]);
+}
