@@ -15,6 +15,13 @@ export function refuseFilter(protocol: ProtocolName, filter: string | undefined)
   if (filter) throw new InjectError(`${protocol} peers have no metadata to filter on`);
 }
 
+/** An operator's payload that must be a JSON object; `shape` tells the operator what the protocol expects. */
+export function injectObject(payload: string, shape: string): Record<string, unknown> {
+  const value = injectJson(payload, shape);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InjectError(shape);
+  return value as Record<string, unknown>;
+}
+
 /** An operator's payload read as JSON; `shape` tells the operator what the protocol expects. */
 export function injectJson(payload: string, shape: string): unknown {
   try {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import { injectObject } from '../inject.js';
 import { InjectError, type Dialect, type DialectContext, type InjectTarget } from '../types.js';
 import { Engine, PROTOCOL } from './engine.js';
 import { startHousekeeping } from './housekeeping.js';
@@ -34,14 +35,7 @@ export function createChannelstream({ hub, config }: DialectContext): Dialect {
     handleHttp: createRest(engine, hub, config),
 
     inject(target: InjectTarget, payload: string): number {
-      let message: unknown;
-      try {
-        message = JSON.parse(payload);
-      } catch {
-        throw new InjectError('a channelstream message is a JSON object: the payload is not valid JSON');
-      }
-      if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new InjectError('a channelstream message is a JSON object');
-      const m = { user: config.channelstreamOperatorUser, message: message as Record<string, unknown> };
+      const m = { user: config.channelstreamOperatorUser, message: injectObject(payload, 'a channelstream message is a JSON object') };
       if (target.kind === 'room') {
         if (!engine.channels.has(target.room)) throw new InjectError(`no channelstream channel "${target.room}"`);
         // A filter names the one user in the channel the message is for.

@@ -4,7 +4,8 @@ import type { WebSocket } from 'ws';
 import type { Peer } from '../../core/peer.js';
 import { bindSocket, wsTransport } from '../../core/socket.js';
 import { remoteAddress } from '../../http/remote.js';
-import { InjectError, type Dialect, type DialectContext, type InjectTarget } from '../types.js';
+import { injectObject, injectPeer } from '../inject.js';
+import { type Dialect, type DialectContext, type InjectTarget } from '../types.js';
 import { fnmatch } from './fnmatch.js';
 
 /** tier2 ws_msg_relay: JSON messages addressed by connection id, within a group. */
@@ -128,18 +129,10 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
     },
 
     inject(target: InjectTarget, payload: string): number {
-      let body: unknown;
-      try {
-        body = JSON.parse(payload);
-      } catch {
-        throw new InjectError('a msg-relay message is a JSON object: the payload is not valid JSON');
-      }
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InjectError('a msg-relay message is a JSON object');
-      const base = body as Message;
+      const base = injectObject(payload, 'a msg-relay message is a JSON object');
       const stamp = (to: string): string => JSON.stringify({ ...base, to, from: HOST, message_type: 'peer_communication' });
       if (target.kind === 'peer') {
-        const peer = hub.peer(target.peer);
-        if (!peer || peer.protocol !== PROTOCOL) throw new InjectError(`no msg-relay peer ${target.peer}`);
+        const peer = injectPeer(hub, PROTOCOL, target.peer);
         return hub.route({ from: 'operator', to: { peer }, frame: stamp(peer.id) });
       }
       if (target.kind === 'room') {
