@@ -21,9 +21,13 @@ export class Relay {
 
   constructor(readonly config: Config) {
     this.tap = new TrafficTap(config.tapCapacity);
-    this.hub = new Hub(this.tap, this.log, config.maxQueueBytes);
+    this.hub = new Hub(this.tap, this.log, config.maxQueueBytes, {
+      ratePerSecond: config.rateLimitPerSecond,
+      rateBurst: config.rateLimitBurst,
+      maxRooms: config.maxRooms,
+    });
     this.dialects = createDialects({ hub: this.hub, config });
-    this.server = new RelayServer(this.hub, this.dialects);
+    this.server = new RelayServer(this.hub, this.dialects, config);
   }
 
   /** Protocols that are spoken, in the order of PROTOCOLS. */

@@ -44,8 +44,7 @@ export type FrameHandler = (data: Buffer, isBinary: boolean) => void;
  */
 export function bindSocket(hub: Hub, peer: Peer, ws: WebSocket, onFrame: FrameHandler): void {
   ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (peer.closing) return;
-    hub.received(peer, data.length);
+    if (peer.closing || !hub.received(peer, data.length)) return;
     try {
       onFrame(data, isBinary);
     } catch (err) {
