@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../relay/config/schema.js';
 import { Client } from '../helpers/client.js';
-import { refusal } from '../helpers/refusal.js';
+import { openWhenFree, refusal } from '../helpers/refusal.js';
 import { startRelay, type Running } from '../helpers/relay.js';
 
 type Msg = Record<string, unknown>;
@@ -63,10 +63,7 @@ describe('connection limits', () => {
     expect(await refusal(r.url)).toMatchObject({ status: 503, body: 'connection limit reached: the relay holds 2 connections\n' });
     await b.c.close();
     // The slot frees once the socket has closed; the relay notices within a few ticks.
-    let accepted: Client | undefined;
-    for (let i = 0; i < 50 && !accepted; i++) accepted = await Client.open(r.url).catch(() => new Promise<undefined>((res) => setTimeout(res, 20)));
-    expect(accepted).toBeDefined();
-    clients.push(accepted!);
+    clients.push(await openWhenFree(r.url));
     expect(r.relay.log.recent().find((e) => e.event === 'refused')).toMatchObject({ code: 503, message: expect.stringContaining('127.0.0.1 /: 503') });
   });
 

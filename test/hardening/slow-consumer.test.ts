@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '../helpers/client.js';
-import { refusal } from '../helpers/refusal.js';
+import { openWhenFree, refusal } from '../helpers/refusal.js';
 import { startRelay, type Running } from '../helpers/relay.js';
 
 type Msg = Record<string, unknown>;
@@ -97,10 +97,7 @@ describe('a slow consumer', () => {
     // The relay still holds the socket while it waits for the close handshake...
     expect((await refusal(relay.url)).status).toBe(503);
     // ...and drops it after closeTimeoutMs, so a new client gets in.
-    let accepted: Client | undefined;
-    for (let i = 0; i < 100 && !accepted; i++) accepted = await Client.open(relay.url).catch(() => new Promise<undefined>((res) => setTimeout(res, 50)));
-    expect(accepted).toBeDefined();
-    clients.push(accepted!);
+    clients.push(await openWhenFree(relay.url));
     slow.c.ws.terminate();
   });
 });

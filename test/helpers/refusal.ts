@@ -1,5 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { Client } from './client.js';
 
 export interface Refused {
   status: number;
@@ -26,4 +27,16 @@ export function refusal(url: string, options: WebSocket.ClientOptions = {}): Pro
     });
     ws.once('error', (err) => reject(err));
   });
+}
+
+/** Opens a client once the relay has room for it again (a slot frees when a socket finishes closing). */
+export async function openWhenFree(url: string, tries = 100, gapMs = 50): Promise<Client> {
+  for (let i = 1; ; i++) {
+    try {
+      return await Client.open(url);
+    } catch (err) {
+      if (i >= tries) throw err;
+    }
+    await new Promise((r) => setTimeout(r, gapMs));
+  }
 }
