@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { get } from 'node:https';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,14 @@ describe('TLS', () => {
     const ok = await Client.open(`wss://127.0.0.1:${relay.port}/`, { ca });
     expect((await ok.json<Msg>()).message_type).toBe('connection_id');
     await ok.close();
+  });
+
+  it('drops a connection whose TLS handshake never starts after handshakeTimeoutMs', async () => {
+    relay = await startRelay({ tlsCert, tlsKey, handshakeTimeoutMs: 200 });
+    const socket = connect(relay.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const closed = new Promise<'closed'>((resolve) => socket.on('close', () => resolve('closed')));
+    expect(await Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve('still open'), 5000))])).toBe('closed');
   });
 
   it('names the key when a file cannot be read, or only one of the pair is set', async () => {
