@@ -190,21 +190,9 @@ export class Hub {
     this.record('message', peer.protocol, firstRoom(peer), peer.id, to, 0, byteLength(inbound), inbound);
   }
 
-  /**
-   * Sends prepared bytes to one peer, closing it as a slow consumer when its queue would go over
-   * the bound. An empty queue always takes one frame, so a frame larger than the bound does not
-   * condemn a client that keeps up.
-   */
+  /** Sends prepared bytes to one peer, unless it is closing or its queue is full. */
   deliver(peer: Peer, bytes: Buffer): boolean {
-    if (peer.closing) return false;
-    const queued = peer.transport.bufferedAmount;
-    if (queued > 0 && queued + bytes.length > this.maxQueueBytes) {
-      peer.drops++;
-      this.counters[peer.protocol].drops++;
-      this.record('drop', peer.protocol, firstRoom(peer), 'relay', peer.id, 0, bytes.length, bytes, 1013, 'send queue full');
-      this.close(peer, 1013, `send queue over ${this.maxQueueBytes} bytes: the client is not reading fast enough`);
-      return false;
-    }
+    if (peer.closing || !this.queueHasRoom(peer, bytes)) return false;
     peer.transport.send(bytes);
     peer.msgsOut++;
     peer.bytesOut += bytes.length;
@@ -212,6 +200,21 @@ export class Hub {
     c.msgsOut++;
     c.bytesOut += bytes.length;
     return true;
+  }
+
+  /**
+   * Whether a peer's send queue takes these bytes more; if not, the peer is closed as a slow
+   * consumer and the bytes are recorded as dropped. An empty queue always takes one frame, so a
+   * frame larger than the bound does not condemn a client that keeps up.
+   */
+  queueHasRoom(peer: Peer, bytes: Buffer): boolean {
+    const queued = peer.transport.bufferedAmount;
+    if (queued === 0 || queued + bytes.length <= this.maxQueueBytes) return true;
+    peer.drops++;
+    this.counters[peer.protocol].drops++;
+    this.record('drop', peer.protocol, firstRoom(peer), 'relay', peer.id, 0, bytes.length, bytes, 1013, 'send queue full');
+    this.close(peer, 1013, `send queue over ${this.maxQueueBytes} bytes: the client is not reading fast enough`);
+    return false;
   }
 
   /**

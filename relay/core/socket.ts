@@ -43,6 +43,8 @@ export function wsTransport(ws: WebSocket, maxPayload: number): Transport {
   };
 }
 
+const NOTHING = Buffer.alloc(0);
+
 export type FrameHandler = (data: Buffer, isBinary: boolean) => void;
 
 /**
@@ -62,7 +64,11 @@ export function bindSocket(hub: Hub, peer: Peer, ws: WebSocket, onFrame: FrameHa
   const alive = (): void => {
     peer.lastSeen = Date.now();
   };
-  ws.on('ping', alive);
+  // ws has just queued the pong: a client that pings but never reads is a slow consumer too.
+  ws.on('ping', () => {
+    alive();
+    if (!peer.closing) hub.queueHasRoom(peer, NOTHING);
+  });
   ws.on('pong', alive);
   ws.on('close', (code: number, reason: Buffer) => hub.gone(peer, code, reason.toString()));
   ws.on('error', (err: Error) => {

@@ -86,13 +86,17 @@ export class RelayServer {
   ) {
     this.admission = new Admission(config, hub);
     for (const d of dialects.values()) {
-      // ws takes closeTimeout; @types/ws does not list it yet.
-      const options: WsServerOptions & { closeTimeout: number } = {
+      // ws takes closeTimeout and maxPendingAutoPongs; @types/ws does not list them yet.
+      const options: WsServerOptions & { closeTimeout: number; maxPendingAutoPongs: number } = {
         noServer: true,
         maxPayload: d.maxPayload,
         perMessageDeflate: false,
         clientTracking: false,
         closeTimeout: config.closeTimeoutMs,
+        // ws's own cap (60 unsent pongs) drops a socket without a word. bindSocket closes a client
+        // that pings without reading once its queue is full, with 1013 and a reason, well before
+        // this many pongs (each at least 2 bytes) can be pending; this stays as a backstop.
+        maxPendingAutoPongs: Math.ceil(config.maxQueueBytes / 2) + 1,
       };
       this.wss.set(d.protocol, new WebSocketServer(options));
     }

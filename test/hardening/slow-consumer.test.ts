@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { OP, RawSocket, frame } from '../fuzz/frames.js';
 import { Client } from '../helpers/client.js';
 import { openWhenFree, refusal } from '../helpers/refusal.js';
 import { startRelay, type Running } from '../helpers/relay.js';
@@ -111,5 +112,30 @@ describe('a client that keeps up', () => {
     a.c.sendJson({ to: b.id, pad: 'y'.repeat(3 * QUEUE) });
     expect(((await b.c.json<Msg>()).pad as string).length).toBe(3 * QUEUE);
     expect(relay.relay.hub.counters['msg-relay'].drops).toBe(0);
+  });
+});
+
+describe('a client that floods pings and never reads the pongs', () => {
+  it('is closed as a slow consumer once the pongs fill its queue', async () => {
+    relay = await startRelay({ maxQueueBytes: QUEUE });
+    const raw = await RawSocket.upgrade(relay.port, '/?group=pings');
+    const peer = [...relay.relay.hub.peers()][0]!;
+    raw.socket.pause();
+    const ping = frame(OP.ping, 'p'.repeat(125));
+    let sent = 0;
+    let maxQueued = 0;
+    // About 26 MB of pings: far past the kernel's buffers and the bound.
+    while (sent < 200_000 && !peer.closing) {
+      raw.write(ping);
+      if (++sent % 500 === 0) await new Promise((r) => setImmediate(r));
+      maxQueued = Math.max(maxQueued, peer.transport.bufferedAmount);
+    }
+    expect(peer.closing).toBe(true);
+    expect(maxQueued).toBeLessThanOrEqual(QUEUE + 200);
+    expect(relay.relay.log.recent().find((e) => e.event === 'close' && e.peer === peer.id)).toMatchObject({
+      code: 1013,
+      reason: `send queue over ${QUEUE} bytes: the client is not reading fast enough`,
+    });
+    raw.destroy();
   });
 });
