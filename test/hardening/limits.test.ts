@@ -90,6 +90,20 @@ describe('the room limit', () => {
   });
 });
 
+describe('the room limit, for a room joined after connecting', () => {
+  it('closes the peer with 1013 and a reason instead of opening the room', async () => {
+    const r = await start({ maxRooms: 2 });
+    const a = await peer(`${r.url}/?group=a`);
+    await peer(`${r.url}/?group=b`);
+    const hubPeer = [...r.relay.hub.peers()].find((p) => p.id === a.id)!;
+    // What a protocol whose clients join rooms by message (not at the upgrade) does.
+    expect(r.relay.hub.join(hubPeer, 'a')).toBe(true);
+    expect(r.relay.hub.join(hubPeer, 'c')).toBe(false);
+    expect(await a.c.closed).toEqual({ code: 1013, reason: 'room limit reached: the relay holds 2 rooms' });
+    expect([...r.relay.hub.allRooms()].map(([, room]) => room)).toEqual(['b']);
+  });
+});
+
 describe('the metadata limit', () => {
   it('refuses metadata over maxMetaBytes with 431, from the header or the query', async () => {
     const r = await start({ maxMetaBytes: 100 });
