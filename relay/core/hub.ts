@@ -56,7 +56,7 @@ export class Hub {
   private readonly departures = new WeakMap<Peer, () => void>();
   private readonly presence = new Set<PresenceListener>();
   private readonly buckets = new WeakMap<Peer, TokenBucket>();
-  private readonly limits: Omit<HubLimits, 'maxQueueBytes'>;
+  private readonly limits: HubLimits;
   readonly counters: Record<ProtocolName, ProtocolCounters>;
   readonly closesByCode = new Map<number, number>();
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -65,7 +65,7 @@ export class Hub {
     readonly tap: TrafficTap,
     readonly log: EventLog,
     private readonly maxQueueBytes: number,
-    limits: Partial<Omit<HubLimits, 'maxQueueBytes'>> = {},
+    limits: Partial<HubLimits> = {},
   ) {
     this.limits = { ...NO_LIMITS, ...limits };
     this.counters = Object.fromEntries(

@@ -25,10 +25,8 @@ export class TokenBucket {
   }
 }
 
-/** The bounds the hub enforces on every protocol alike. */
+/** Bounds the hub enforces on every protocol alike, besides each peer's send queue. */
 export interface HubLimits {
-  /** Unsent bytes a peer may have queued before it is closed as a slow consumer. */
-  maxQueueBytes: number;
   /** Messages a second per peer, 0 for no limit. */
   ratePerSecond: number;
   rateBurst: number;
@@ -36,4 +34,4 @@ export interface HubLimits {
   maxRooms: number;
 }
 
-export const NO_LIMITS: Omit<HubLimits, 'maxQueueBytes'> = { ratePerSecond: 0, rateBurst: 1, maxRooms: Number.MAX_SAFE_INTEGER };
+export const NO_LIMITS: HubLimits = { ratePerSecond: 0, rateBurst: 1, maxRooms: Number.MAX_SAFE_INTEGER };
