@@ -79,22 +79,24 @@ describe('connection limits', () => {
 });
 
 describe('the room limit', () => {
-  it('refuses a client whose group would be one room too many with 503, existing rooms still open', async () => {
+  /** A relay holding its limit of two rooms, a and b. */
+  async function full(): Promise<{ r: Running; a: { c: Client; id: string } }> {
     const r = await start({ maxRooms: 2 });
     const a = await peer(`${r.url}/?group=a`);
     await peer(`${r.url}/?group=b`);
+    return { r, a };
+  }
+
+  it('refuses a client whose group would be one room too many with 503, existing rooms still open', async () => {
+    const { r, a } = await full();
     expect(await refusal(`${r.url}/?group=c`)).toMatchObject({ status: 503, body: 'room limit reached: the relay holds 2 rooms\n' });
     const a2 = await peer(`${r.url}/?group=a`);
     expect((await a.c.json<Msg>()).message_type).toBe('peer_connect');
     await pingPong(a2.c);
   });
-});
 
-describe('the room limit, for a room joined after connecting', () => {
-  it('closes the peer with 1013 and a reason instead of opening the room', async () => {
-    const r = await start({ maxRooms: 2 });
-    const a = await peer(`${r.url}/?group=a`);
-    await peer(`${r.url}/?group=b`);
+  it('closes a peer that joins a room one too many after connecting with 1013 and a reason', async () => {
+    const { r, a } = await full();
     const hubPeer = [...r.relay.hub.peers()].find((p) => p.id === a.id)!;
     // What a protocol whose clients join rooms by message (not at the upgrade) does.
     expect(r.relay.hub.join(hubPeer, 'a')).toBe(true);
