@@ -1,4 +1,4 @@
-import { pinnedListeners, proxyTrust } from './config/load.js';
+import { pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
 import { Hub } from './core/hub.js';
 import { EventLog } from './core/log.js';
@@ -21,9 +21,13 @@ export class Relay {
 
   constructor(public config: Config) {
     this.tap = new TrafficTap(config.tapCapacity);
-    this.hub = new Hub(this.tap, this.log, config.maxQueueBytes);
+    this.hub = new Hub(this.tap, this.log, config.maxQueueBytes, {
+      ratePerSecond: config.rateLimitPerSecond,
+      rateBurst: config.rateLimitBurst,
+      maxRooms: config.maxRooms,
+    });
     this.dialects = createDialects({ hub: this.hub, config });
-    this.server = new RelayServer(this.hub, this.dialects, proxyTrust(config));
+    this.server = new RelayServer(this.hub, this.dialects, config);
   }
 
   /** Protocols that are spoken, in the order of PROTOCOLS. */

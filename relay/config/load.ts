@@ -137,6 +137,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 function validate(config: Config): Config {
   if (config.msgRelayCloseAfterSeconds <= config.msgRelayPingAfterSeconds)
     throw new ConfigError('key "msgRelayCloseAfterSeconds" must be larger than "msgRelayPingAfterSeconds"');
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new ConfigError(`key "${config.tlsCert ? 'tlsKey' : 'tlsCert'}" must be set together with "${config.tlsCert ? 'tlsCert' : 'tlsKey'}"`);
   pinnedListeners(config);
   proxyTrust(config);
   return config;

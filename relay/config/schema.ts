@@ -107,6 +107,76 @@ export const SCHEMA = {
     doc: 'A msg-relay peer silent this long is closed with 1002 "No pong received after 2 pings".',
   },
 
+  // limits and access
+  maxConnections: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Protocol WebSockets open at once, all protocols together; one more is refused with HTTP 503 before the upgrade.',
+  },
+  maxConnectionsPerAddress: {
+    type: 'int',
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Protocol WebSockets open at once from one remote address; one more is refused with HTTP 429 before the upgrade.',
+  },
+  maxRooms: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Rooms, groups and channels in existence, all protocols together; a client that would open one more is refused (HTTP 503, or close 1013).',
+  },
+  maxMetaBytes: {
+    type: 'int',
+    default: 64 * KiB,
+    min: 16,
+    max: 1024 * KiB,
+    doc: 'Largest peer metadata (msg-relay x-peer-meta or ?meta=); a larger one is refused with HTTP 431. The original capped the whole request at 64 KiB.',
+  },
+  handshakeTimeoutMs: {
+    type: 'int',
+    default: 10_000,
+    min: 100,
+    max: 600_000,
+    doc: 'A connection whose TLS handshake or HTTP request headers are not complete this long after it opened is dropped.',
+  },
+  closeTimeoutMs: {
+    type: 'int',
+    default: 10_000,
+    min: 100,
+    max: 600_000,
+    doc: 'After the relay sends a close frame, how long it waits for the client\'s before dropping the socket (and what it still had queued).',
+  },
+  rateLimitPerSecond: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+    doc: 'Messages a peer may send per second on average (a token bucket); more closes it with 1008. 0 turns the limit off.',
+  },
+  rateLimitBurst: {
+    type: 'int',
+    default: 100,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Messages a peer may send at once above rateLimitPerSecond before the rate limit closes it.',
+  },
+  accessToken: {
+    type: 'string',
+    default: '',
+    doc: 'When set, protocol clients must send it (Authorization: Bearer TOKEN, or ?token=TOKEN) or are refused with HTTP 401. The console API keeps its own token.',
+  },
+  allowedOrigins: {
+    type: 'list',
+    default: [],
+    doc: 'When set, a request carrying an Origin header (a browser) not in this list is refused with HTTP 403, e.g. http://localhost:3000. Clients that send no Origin are not affected.',
+  },
+  tlsCert: { type: 'string', default: '', doc: 'PEM certificate file: with tlsKey, every listener serves wss:// and https://.' },
+  tlsKey: { type: 'string', default: '', doc: 'PEM private key file for tlsCert.' },
+
   // compendium
   compendiumMaxMessageBytes: {
     type: 'int',

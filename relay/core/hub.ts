@@ -1,5 +1,6 @@
 import type { ProtocolName } from '../config/schema.js';
 import { PROTOCOLS } from '../config/schema.js';
+import { NO_LIMITS, TokenBucket, type HubLimits } from './limits.js';
 import type { EventLog } from './log.js';
 import { Peer, type PeerInit } from './peer.js';
 import { preview, type TrafficKind, type TrafficTap } from './tap.js';
@@ -54,6 +55,8 @@ export class Hub {
   private readonly rooms = new Map<string, Map<string, Peer>>();
   private readonly departures = new WeakMap<Peer, () => void>();
   private readonly presence = new Set<PresenceListener>();
+  private readonly buckets = new WeakMap<Peer, TokenBucket>();
+  private readonly limits: HubLimits;
   readonly counters: Record<ProtocolName, ProtocolCounters>;
   readonly closesByCode = new Map<number, number>();
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -62,7 +65,9 @@ export class Hub {
     readonly tap: TrafficTap,
     readonly log: EventLog,
     private readonly maxQueueBytes: number,
+    limits: Partial<HubLimits> = {},
   ) {
+    this.limits = { ...NO_LIMITS, ...limits };
     this.counters = Object.fromEntries(
       PROTOCOLS.map((p) => [p, { connections: 0, msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0, drops: 0 }]),
     ) as Record<ProtocolName, ProtocolCounters>;
@@ -77,17 +82,34 @@ export class Hub {
     this.byProtocol.get(peer.protocol)!.set(peer.key, peer);
     this.counters[peer.protocol].connections++;
     if (onGone) this.departures.set(peer, () => onGone(peer));
+    if (this.limits.ratePerSecond > 0) this.buckets.set(peer, new TokenBucket(this.limits.ratePerSecond, this.limits.rateBurst));
     this.record('open', peer.protocol, null, peer.id, null, 0, 0, peer.remote);
     for (const l of this.presence) l.joined?.(peer);
     return peer;
   }
 
-  join(peer: Peer, room: string): void {
+  /**
+   * Puts a peer in a room. A peer that would open one room more than the limit is closed with
+   * 1013 instead, and false is returned.
+   */
+  join(peer: Peer, room: string): boolean {
     const key = roomKey(peer.protocol, room);
     let members = this.rooms.get(key);
-    if (!members) this.rooms.set(key, (members = new Map()));
+    if (!members) {
+      if (this.roomRefused(peer.protocol, room)) {
+        this.close(peer, 1013, `room limit reached: the relay holds ${this.limits.maxRooms} rooms`);
+        return false;
+      }
+      this.rooms.set(key, (members = new Map()));
+    }
     members.set(peer.id, peer);
     peer.rooms.add(room);
+    return true;
+  }
+
+  /** Whether joining this room would open a room over the limit. */
+  roomRefused(protocol: ProtocolName, room: string): boolean {
+    return this.rooms.size >= this.limits.maxRooms && !this.rooms.has(roomKey(protocol, room));
   }
 
   leave(peer: Peer, room: string): void {
@@ -170,16 +192,9 @@ export class Hub {
     this.record('message', peer.protocol, firstRoom(peer), peer.id, to, 0, byteLength(inbound), inbound);
   }
 
-  /** Sends prepared bytes to one peer, closing it as a slow consumer when its queue is over the bound. */
+  /** Sends prepared bytes to one peer, unless it is closing or its queue is full. */
   deliver(peer: Peer, bytes: Buffer): boolean {
-    if (peer.closing) return false;
-    if (peer.transport.bufferedAmount + bytes.length > this.maxQueueBytes) {
-      peer.drops++;
-      this.counters[peer.protocol].drops++;
-      this.record('drop', peer.protocol, firstRoom(peer), 'relay', peer.id, 0, bytes.length, bytes, 1013, 'send queue full');
-      this.close(peer, 1013, `send queue over ${this.maxQueueBytes} bytes: the client is not reading fast enough`);
-      return false;
-    }
+    if (peer.closing || !this.queueHasRoom(peer, bytes)) return false;
     peer.transport.send(bytes);
     peer.msgsOut++;
     peer.bytesOut += bytes.length;
@@ -189,12 +204,35 @@ export class Hub {
     return true;
   }
 
-  /** Counts a frame from a client; the dialect then routes it or notes it. */
-  received(peer: Peer, bytes: number): void {
+  /**
+   * Whether a peer's send queue takes these bytes more; if not, the peer is closed as a slow
+   * consumer and the bytes are recorded as dropped. An empty queue always takes one frame, so a
+   * frame larger than the bound does not condemn a client that keeps up.
+   */
+  queueHasRoom(peer: Peer, bytes: Buffer): boolean {
+    const queued = peer.transport.bufferedAmount;
+    if (queued === 0 || queued + bytes.length <= this.maxQueueBytes) return true;
+    peer.drops++;
+    this.counters[peer.protocol].drops++;
+    this.record('drop', peer.protocol, firstRoom(peer), 'relay', peer.id, 0, bytes.length, bytes, 1013, 'send queue full');
+    this.close(peer, 1013, `send queue over ${this.maxQueueBytes} bytes: the client is not reading fast enough`);
+    return false;
+  }
+
+  /**
+   * Counts a frame from a client; the dialect then routes it or notes it. Returns false, having
+   * closed the peer with 1008, when the frame is over the peer's rate limit: drop the frame.
+   */
+  received(peer: Peer, bytes: number): boolean {
     peer.received(bytes);
     const c = this.counters[peer.protocol];
     c.msgsIn++;
     c.bytesIn += bytes;
+    if (this.buckets.get(peer)?.take() === false) {
+      this.close(peer, 1008, `rate limit: over ${this.limits.ratePerSecond} messages a second (burst ${this.limits.rateBurst})`);
+      return false;
+    }
+    return true;
   }
 
   private resolve(to: Target): Iterable<Peer> {

@@ -10,6 +10,9 @@ export function fitReason(reason: string): string {
   return cut + '...';
 }
 
+/** Closes ws made itself on a frame it could not accept, for bindSocket to report to the hub. */
+const ownCloses = new WeakMap<WebSocket, { code: number; reason: string }>();
+
 /**
  * ws closes a socket itself on a frame it cannot accept, with a code and no reason. Every close
  * the relay makes is explained, so the reason is filled in from the code.
@@ -21,7 +24,11 @@ function explainOwnCloses(ws: WebSocket, maxPayload: number): void {
     1007: 'a text frame was not valid UTF-8',
     1009: `message too big: the limit is ${maxPayload} bytes`,
   };
-  ws.close = (code?: number, reason?: string | Buffer) => close(code, reason ?? (code !== undefined ? reasons[code] : undefined));
+  ws.close = (code?: number, reason?: string | Buffer) => {
+    const own = reason === undefined && code !== undefined ? reasons[code] : undefined;
+    if (own) ownCloses.set(ws, { code: code!, reason: own });
+    close(code, reason ?? own);
+  };
 }
 
 export function wsTransport(ws: WebSocket, maxPayload: number): Transport {
@@ -36,6 +43,8 @@ export function wsTransport(ws: WebSocket, maxPayload: number): Transport {
   };
 }
 
+const NOTHING = Buffer.alloc(0);
+
 export type FrameHandler = (data: Buffer, isBinary: boolean) => void;
 
 /**
@@ -44,8 +53,7 @@ export type FrameHandler = (data: Buffer, isBinary: boolean) => void;
  */
 export function bindSocket(hub: Hub, peer: Peer, ws: WebSocket, onFrame: FrameHandler): void {
   ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (peer.closing) return;
-    hub.received(peer, data.length);
+    if (peer.closing || !hub.received(peer, data.length)) return;
     try {
       onFrame(data, isBinary);
     } catch (err) {
@@ -56,8 +64,17 @@ export function bindSocket(hub: Hub, peer: Peer, ws: WebSocket, onFrame: FrameHa
   const alive = (): void => {
     peer.lastSeen = Date.now();
   };
-  ws.on('ping', alive);
+  // ws has just queued the pong: a client that pings but never reads is a slow consumer too.
+  ws.on('ping', () => {
+    alive();
+    if (!peer.closing) hub.queueHasRoom(peer, NOTHING);
+  });
   ws.on('pong', alive);
   ws.on('close', (code: number, reason: Buffer) => hub.gone(peer, code, reason.toString()));
-  ws.on('error', (err: Error) => hub.log.add('warn', 'socket-error', `${peer.protocol} ${peer.id}: ${err.message}`, { protocol: peer.protocol, peer: peer.id }));
+  ws.on('error', (err: Error) => {
+    hub.log.add('warn', 'socket-error', `${peer.protocol} ${peer.id}: ${err.message}`, { protocol: peer.protocol, peer: peer.id });
+    // ws has already sent the close frame; the hub records it as the relay's close, with its reason.
+    const own = ownCloses.get(ws);
+    if (own) hub.close(peer, own.code, own.reason);
+  });
 }

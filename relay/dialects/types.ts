@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { Config, ProtocolName } from '../config/schema.js';
 import type { Hub } from '../core/hub.js';
+import type { UpgradeAsk } from '../http/admission.js';
 
 export interface DialectContext {
   hub: Hub;
@@ -29,6 +30,8 @@ export interface Dialect {
   readonly maxPayload: number;
   /** Whether an upgrade or request at this path belongs to this protocol on a shared port. */
   claims(url: URL): boolean;
+  /** What an upgrade asks for (rooms, metadata), read before it is accepted so the relay's limits can refuse it. */
+  inspectUpgrade?(req: IncomingMessage, url: URL): UpgradeAsk;
   accept(ws: WebSocket, req: IncomingMessage, url: URL): void;
   /** Plain HTTP requests the protocol serves (a REST API); returns false when the path is not its own. */
   handleHttp?(req: IncomingMessage, res: ServerResponse, url: URL): boolean;

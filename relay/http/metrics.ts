@@ -19,5 +19,9 @@ export function renderMetrics(hub: Hub): string {
   }
   out.push('# HELP switchboard_closes_total Sockets closed, by close code.', '# TYPE switchboard_closes_total counter');
   for (const [code, n] of [...hub.closesByCode].sort((a, b) => a[0] - b[0])) out.push(`switchboard_closes_total{code="${code}"} ${n}`);
+  // Memory, so a soak or a scraper can see whether the relay stays flat over time.
+  const mem = process.memoryUsage();
+  out.push('# HELP process_resident_memory_bytes Resident memory size in bytes.', '# TYPE process_resident_memory_bytes gauge', `process_resident_memory_bytes ${mem.rss}`);
+  out.push('# HELP nodejs_heap_used_bytes V8 heap in use, in bytes.', '# TYPE nodejs_heap_used_bytes gauge', `nodejs_heap_used_bytes ${mem.heapUsed}`);
   return out.join('\n') + '\n';
 }

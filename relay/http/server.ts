@@ -1,12 +1,17 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
-import type { ProtocolName } from '../config/schema.js';
+import { WebSocketServer, type ServerOptions as WsServerOptions } from 'ws';
+import { ConfigError } from '../config/load.js';
+import type { Config, ProtocolName } from '../config/schema.js';
 import type { Hub } from '../core/hub.js';
 import type { Dialect } from '../dialects/types.js';
+import { Admission } from './admission.js';
 import { renderMetrics } from './metrics.js';
+import { proxyTrust } from '../config/load.js';
 import { ProxyTrust, settleClientAddress } from './remote.js';
 
 /** A plain HTTP route; returns false when the request is not its own. */
@@ -28,7 +33,7 @@ export interface ListenerInfo {
   host: string;
   port: number;
   main: boolean;
-  /** ws:// URLs a client can use: every LAN address when bound to all interfaces. */
+  /** ws:// (or wss://) URLs a client can use: every LAN address when bound to all interfaces. */
   urls: string[];
 }
 
@@ -41,8 +46,29 @@ export function reachableHosts(host: string): string[] {
   return ['127.0.0.1', ...lan];
 }
 
+/** The original msg-relay dropped a request that reached 64 KiB; Node's own default is 16 KiB. */
+const MAX_REQUEST_HEADER_BYTES = 64 * 1024;
+
+interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
+async function readTlsFiles(config: Config): Promise<TlsFiles | undefined> {
+  if (!config.tlsCert && !config.tlsKey) return undefined;
+  // loadConfig has checked that both are set.
+  const read = async (key: 'tlsCert' | 'tlsKey'): Promise<Buffer> => {
+    try {
+      return await readFile(config[key]);
+    } catch (err) {
+      throw new ConfigError(`key "${key}": cannot read "${config[key]}" (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  };
+  return { cert: await read('tlsCert'), key: await read('tlsKey') };
+}
+
 /**
- * One HTTP server per listener. Upgrades are routed by path to a dialect, each behind its own
+ * One HTTP (or HTTPS) server per listener. Upgrades are routed by path to a dialect, each behind its own
  * WebSocketServer (so each protocol has its own frame limit); plain requests go to the relay's
  * own routes, then to the dialects' REST APIs.
  */
@@ -52,15 +78,45 @@ export class RelayServer {
   private readonly routes: HttpRoute[] = [];
   private readonly upgrades: UpgradeRoute[] = [];
   private readonly wss = new Map<ProtocolName, WebSocketServer>();
+  private readonly admission: Admission;
+  private readonly trust: ProxyTrust;
   readonly startedAt = Date.now();
 
   constructor(
     private readonly hub: Hub,
     private readonly dialects: ReadonlyMap<ProtocolName, Dialect>,
-    private readonly trust = new ProxyTrust([]),
+    private readonly config: Config,
   ) {
-    for (const d of dialects.values())
-      this.wss.set(d.protocol, new WebSocketServer({ noServer: true, maxPayload: d.maxPayload, perMessageDeflate: false, clientTracking: false }));
+    this.admission = new Admission(config, hub);
+    this.trust = proxyTrust(config);
+    for (const d of dialects.values()) {
+      // ws takes closeTimeout and maxPendingAutoPongs; @types/ws does not list them yet.
+      const options: WsServerOptions & { closeTimeout: number; maxPendingAutoPongs: number } = {
+        noServer: true,
+        maxPayload: d.maxPayload,
+        perMessageDeflate: false,
+        clientTracking: false,
+        closeTimeout: config.closeTimeoutMs,
+        // ws's own cap (60 unsent pongs) drops a socket without a word. bindSocket closes a client
+        // that pings without reading once its queue is full, with 1013 and a reason, well before
+        // this many pongs (each at least 2 bytes) can be pending; this stays as a backstop.
+        maxPendingAutoPongs: Math.ceil(config.maxQueueBytes / 2) + 1,
+      };
+      this.wss.set(d.protocol, new WebSocketServer(options));
+    }
+  }
+
+  /** HTTP, or HTTPS when a certificate is configured; either way a request whose headers are late is dropped. */
+  private createServer(tls: TlsFiles | undefined, onRequest: RequestListener): Server {
+    const timeout = this.config.handshakeTimeoutMs;
+    const options: ServerOptions = {
+      maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
+      headersTimeout: timeout,
+      requestTimeout: Math.max(timeout, 300_000),
+      // How often Node looks for late requests: often enough to honour a short timeout.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeout / 4))),
+    };
+    return tls ? createTlsServer({ ...options, ...tls, handshakeTimeout: timeout }, onRequest) : createServer(options, onRequest);
   }
 
   addRoute(route: HttpRoute): void {
@@ -73,9 +129,10 @@ export class RelayServer {
 
   async listen(specs: ListenerSpec[]): Promise<ListenerInfo[]> {
     const infos: ListenerInfo[] = [];
+    const tls = await readTlsFiles(this.config);
+    const scheme = tls ? 'wss' : 'ws';
     for (const spec of specs) {
-      // The original msg-relay accepted handshakes up to 64 KiB, which large x-peer-meta values need.
-      const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => this.request(spec, req, res));
+      const server = this.createServer(tls, (req, res) => this.request(spec, req, res));
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(spec, req, socket, head));
       server.on('connection', (s: Socket) => {
         this.sockets.add(s);
@@ -89,7 +146,7 @@ export class RelayServer {
         server.listen(spec.port, spec.host, () => resolve());
       });
       const port = (server.address() as { port: number }).port;
-      infos.push({ ...spec, port, urls: reachableHosts(spec.host).map((h) => `ws://${h.includes(':') ? `[${h}]` : h}:${port}/`) });
+      infos.push({ ...spec, port, urls: reachableHosts(spec.host).map((h) => `${scheme}://${h.includes(':') ? `[${h}]` : h}:${port}/`) });
     }
     return infos;
   }
@@ -129,6 +186,8 @@ export class RelayServer {
       return;
     }
     if (spec.main && this.routes.some((r) => r(req, res, url))) return;
+    const refused = this.admission.access(req, url);
+    if (refused) return this.admission.refuseRequest(req, res, refused);
     for (const p of spec.protocols) if (this.dialects.get(p)?.handleHttp?.(req, res, url)) return;
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(`Not found. Switchboard serves WebSockets here (${spec.protocols.join(', ')}).\n`);
@@ -144,6 +203,11 @@ export class RelayServer {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.wss.get(dialect.protocol)!.handleUpgrade(req, socket, head, (ws) => dialect.accept(ws, req, url));
+    const refused = this.admission.access(req, url) ?? this.admission.upgrade(req, dialect.protocol, dialect.inspectUpgrade?.(req, url));
+    if (refused) return this.admission.refuseUpgrade(req, socket, refused);
+    this.wss.get(dialect.protocol)!.handleUpgrade(req, socket, head, (ws) => {
+      this.admission.opened(ws, req);
+      dialect.accept(ws, req, url);
+    });
   }
 }

@@ -28,6 +28,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return req.headersDistinct[name]?.[0];
 }
 
+/** The group and metadata a client asks for: headers as the original reads them; the query is the browser's way (E1). */
+function requested(req: IncomingMessage, url: URL, defaultGroup: string): { group: string; meta: string | undefined } {
+  const group = (header(req, 'x-peer-group') ?? url.searchParams.get('group') ?? defaultGroup).toLowerCase();
+  return { group, meta: (header(req, 'x-peer-meta') ?? url.searchParams.get('meta'))?.toLowerCase() };
+}
+
 export function createMsgRelay({ hub, config }: DialectContext): Dialect {
   const keepalive = {
     pingAfterMs: config.msgRelayPingAfterSeconds * 1000,
@@ -111,21 +117,24 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
 
     claims: (url) => url.pathname === '/msg-relay' || url.pathname === '/ws_msg_relay',
 
+    inspectUpgrade(req: IncomingMessage, url: URL) {
+      const { group, meta } = requested(req, url, config.msgRelayDefaultGroup);
+      return { rooms: [group], metaBytes: meta === undefined ? 0 : Buffer.byteLength(meta) };
+    },
+
     accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
-      // Headers as the original reads them; the query is the browser's way (E1).
-      const group = (header(req, 'x-peer-group') ?? url.searchParams.get('group') ?? config.msgRelayDefaultGroup).toLowerCase();
-      const meta = (header(req, 'x-peer-meta') ?? url.searchParams.get('meta') ?? randomBytes(2).toString('hex')).toLowerCase();
+      const { group, meta = randomBytes(2).toString('hex') } = requested(req, url, config.msgRelayDefaultGroup);
       const peer = hub.connect(
         { protocol: PROTOCOL, id: randomBytes(16).toString('base64url'), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), meta, keepalive },
         (gone) => announce(gone, group, 'peer_disconnect'),
       );
-      hub.join(peer, group);
-      announce(peer, group, 'peer_connect');
-      hub.route({ from: 'relay', to: { peer }, frame: JSON.stringify(connectionId(peer)) });
       bindSocket(hub, peer, ws, (data, isBinary) => {
         if (isBinary) hub.close(peer, 1003, 'Server Unsupported Data: Text Only');
         else onText(peer, data.toString());
       });
+      if (!hub.join(peer, group)) return;
+      announce(peer, group, 'peer_connect');
+      hub.route({ from: 'relay', to: { peer }, frame: JSON.stringify(connectionId(peer)) });
     },
 
     inject(target: InjectTarget, payload: string): number {

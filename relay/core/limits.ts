@@ -1,0 +1,37 @@
+/**
+ * A token bucket: `burst` messages at once, refilled at `perSecond`. Each peer gets its own
+ * when the rate limit is on, so one flooding client cannot crowd out the others.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    now = Date.now(),
+  ) {
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  /** Takes one token; false when the bucket is empty. */
+  take(now = Date.now()): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens--;
+    return true;
+  }
+}
+
+/** Bounds the hub enforces on every protocol alike, besides each peer's send queue. */
+export interface HubLimits {
+  /** Messages a second per peer, 0 for no limit. */
+  ratePerSecond: number;
+  rateBurst: number;
+  /** Rooms in existence, all protocols together. */
+  maxRooms: number;
+}
+
+export const NO_LIMITS: HubLimits = { ratePerSecond: 0, rateBurst: 1, maxRooms: Number.MAX_SAFE_INTEGER };
