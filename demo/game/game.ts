@@ -8,8 +8,8 @@ import { byId, h, hueOf, relaySocketUrl } from '../common.js';
  * relays: it sends `self`, `join` and `quit` itself.
  */
 
-const W = 1200;
-const H = 800;
+const W = 960;
+const H = 720;
 const REPORT_MS = 80;
 const TURN = 3.6; // rad/s
 const THRUST = 340; // units/s²
@@ -19,7 +19,7 @@ const BULLET_SPEED = 620;
 const BULLET_LIFE = 1.1; // s
 const MAX_BULLETS = 6;
 const FIRE_EVERY = 0.22; // s
-const HIT_RADIUS = 18;
+const HIT_RADIUS = 22;
 const RESPAWN_AFTER = 1.4; // s
 /** How far ahead a remote ship is drawn from its last report, so late reports don't jump too far. */
 const MAX_EXTRAPOLATE = 0.3; // s
@@ -56,6 +56,7 @@ interface Particle {
 }
 
 const canvas = byId<HTMLCanvasElement>('arena');
+const arena = canvas.parentElement!;
 const ctx = canvas.getContext('2d')!;
 const playerList = byId('players');
 const status = byId('status');
@@ -67,7 +68,10 @@ byId<HTMLAnchorElement>('new-room').href = `?room=${Math.random().toString(36).s
 
 const players = new Map<string, Player>();
 const particles: Particle[] = [];
-const stars = Array.from({ length: 140 }, (_, i) => ({ x: (i * 7919) % W, y: (i * 104729) % H, r: ((i * 31) % 3) * 0.5 + 0.4 }));
+/** The same sky for every player: a small seeded generator rather than Math.random. */
+let seed = 7;
+const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+const stars = Array.from({ length: 160 }, () => ({ x: rand() * W, y: rand() * H, r: rand() * 1.8 + 1 }));
 
 let selfId = '';
 const me = {
@@ -242,7 +246,7 @@ function step(dt: number): void {
       me.cooldown = FIRE_EVERY;
       const cos = Math.cos(me.a);
       const sin = Math.sin(me.a);
-      me.bullets.push({ x: me.x + cos * 16, y: me.y + sin * 16, vx: me.vx + cos * BULLET_SPEED, vy: me.vy + sin * BULLET_SPEED, life: BULLET_LIFE });
+      me.bullets.push({ x: me.x + cos * 24, y: me.y + sin * 24, vx: me.vx + cos * BULLET_SPEED, vy: me.vy + sin * BULLET_SPEED, life: BULLET_LIFE });
     }
   }
   for (const b of me.bullets) {
@@ -291,28 +295,38 @@ function explode(at: { x: number; y: number }, hue: number): void {
 
 // ---- drawing -------------------------------------------------------------------------------
 
+/** The largest arena of the world's shape that fits its box, drawn at the screen's own pixel density. */
 function fit(): void {
-  const box = canvas.getBoundingClientRect();
-  const ratio = devicePixelRatio || 1;
-  canvas.width = Math.max(1, Math.round(box.width * ratio));
-  canvas.height = Math.max(1, Math.round(box.height * ratio));
+  const box = arena.getBoundingClientRect();
+  const width = Math.max(1, Math.min(box.width, (box.height * W) / H));
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${(width * H) / W}px`;
+  canvas.width = Math.round(width * devicePixelRatio);
+  canvas.height = Math.round(((width * H) / W) * devicePixelRatio);
+  // Resizing cleared the canvas after this frame was drawn: draw again, or it shows blank.
+  draw();
 }
-new ResizeObserver(fit).observe(canvas);
+new ResizeObserver(fit).observe(arena);
 
 function drawShip(x: number, y: number, a: number, hue: number, thrust: boolean, name: string): void {
   ctx.save();
   ctx.translate(x, y);
-  ctx.fillStyle = 'rgba(230,235,242,0.75)';
-  ctx.font = '15px system-ui, sans-serif';
+  // The name keeps a readable size on a small screen: it is drawn in screen pixels.
+  const scale = canvas.width / W;
+  ctx.save();
+  ctx.scale(1 / scale, 1 / scale);
+  ctx.fillStyle = 'rgba(230,235,242,0.8)';
+  ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
   ctx.textAlign = 'center';
-  ctx.fillText(name, 0, 34);
+  ctx.fillText(name, 0, 30 * scale + 14 * devicePixelRatio);
+  ctx.restore();
   ctx.rotate(a);
   if (thrust) {
     ctx.fillStyle = `hsl(${30 + Math.random() * 20} 100% 60%)`;
     ctx.beginPath();
-    ctx.moveTo(-10, -6);
-    ctx.lineTo(-22 - Math.random() * 10, 0);
-    ctx.lineTo(-10, 6);
+    ctx.moveTo(-12, -7);
+    ctx.lineTo(-28 - Math.random() * 12, 0);
+    ctx.lineTo(-12, 7);
     ctx.fill();
   }
   ctx.shadowColor = `hsl(${hue} 90% 60%)`;
@@ -321,10 +335,10 @@ function drawShip(x: number, y: number, a: number, hue: number, thrust: boolean,
   ctx.strokeStyle = '#fff';
   ctx.lineWidth = 1.5;
   ctx.beginPath();
-  ctx.moveTo(18, 0);
-  ctx.lineTo(-12, -11);
-  ctx.lineTo(-7, 0);
-  ctx.lineTo(-12, 11);
+  ctx.moveTo(24, 0);
+  ctx.lineTo(-16, -15);
+  ctx.lineTo(-9, 0);
+  ctx.lineTo(-16, 15);
   ctx.closePath();
   ctx.fill();
   ctx.stroke();
@@ -334,7 +348,7 @@ function drawShip(x: number, y: number, a: number, hue: number, thrust: boolean,
 function drawBullet(x: number, y: number, hue: number): void {
   ctx.fillStyle = `hsl(${hue} 100% 75%)`;
   ctx.beginPath();
-  ctx.arc(x, y, 3, 0, Math.PI * 2);
+  ctx.arc(x, y, 4, 0, Math.PI * 2);
   ctx.fill();
 }
 
