@@ -157,6 +157,14 @@ describe('the demos', () => {
 
       expect(await elsewhere.locator('#players li').count()).toBe(1);
 
+      // On a phone the pad flies the ship: hold thrust (a pointer press, as a finger's) on player one.
+      const oneBefore = await position(two, idOne);
+      await one.bringToFront();
+      await one.getByRole('button', { name: 'Thrust' }).hover();
+      await one.mouse.down();
+      await expect.poll(() => position(two, idOne), { timeout: 10_000 }).not.toBe(oneBefore);
+      await one.mouse.up();
+
       await two.close();
       await expect.poll(() => one.locator(`#players li[data-player-id="${idTwo}"]`).count()).toBe(0);
       await one.getByText(`P${idTwo} left`).waitFor();
