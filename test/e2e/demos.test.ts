@@ -128,7 +128,10 @@ describe('the demos', () => {
       await row.waitFor();
       return (await row.getAttribute('data-player-id'))!;
     };
-    const position = (page: Page, id: string) => page.locator(`#players li[data-player-id="${id}"]`).evaluate((li: HTMLElement) => `${li.dataset.x},${li.dataset.y}`);
+    const position = async (page: Page, id: string): Promise<string> => {
+      const row = page.locator(`#players li[data-player-id="${id}"]`);
+      return `${await row.getAttribute('data-x')},${await row.getAttribute('data-y')}`;
+    };
 
     it('shows players join, move and leave, in a room named by the page URL', async () => {
       const one = await open('/demo/game/?room=duel');
