@@ -119,6 +119,7 @@ describe('the demos', () => {
       await expect.poll(() => members(alice)).toEqual(['alice (you)']);
       await alice.getByText('bob left').waitFor();
       await bob.getByRole('button', { name: 'Join' }).waitFor();
+      await bob.screenshot({ path: `${SHOTS}/demo-chat-join-phone.png` });
     });
   });
 
