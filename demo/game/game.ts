@@ -67,7 +67,7 @@ byId('room-name').textContent = params.get('room') ?? 'public';
 byId<HTMLAnchorElement>('new-room').href = `?room=${Math.random().toString(36).slice(2, 7)}`;
 
 const players = new Map<string, Player>();
-const particles: Particle[] = [];
+let particles: Particle[] = [];
 /** The same sky for every player: a small seeded generator rather than Math.random. */
 let seed = 7;
 const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
@@ -260,7 +260,7 @@ function step(dt: number): void {
     p.y += p.vy * dt;
     p.life -= dt;
   }
-  particles.splice(0, particles.length, ...particles.filter((p) => p.life > 0));
+  particles = particles.filter((p) => p.life > 0);
   if (!me.dead) checkHits();
 }
 
