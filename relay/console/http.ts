@@ -1,10 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { builtDir, packageRoot, staticRoute } from '../http/static.js';
 import type { Relay } from '../relay.js';
 import { SHUTDOWN_CODE, SHUTDOWN_REASON } from '../relay.js';
 import { ConsoleService, type ConsoleServiceOptions } from './service.js';
@@ -12,35 +11,13 @@ import type { ConsoleOp, ConsoleRequestFrame, ConsoleServerFrame } from './types
 
 export const CONSOLE_PATH = '/console/';
 export const CONSOLE_API_PATH = '/console/api';
+export const DEMO_PATH = '/demo/';
 /** Over this many unsent bytes a console gets no traffic until it catches up (it sees "skipped"). */
 const TRAFFIC_BACKLOG_BYTES = 1024 * 1024;
 /** Over this many a console is closed: it reconnects and starts fresh rather than hold the relay's memory. */
 const MAX_BACKLOG_BYTES = 32 * 1024 * 1024;
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const UNAUTHORIZED = 'The console token is missing or wrong. Open the console URL that switchboard printed at start (it ends in #token=...).\n';
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.map': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
-/** The folder holding package.json: the console's built files live under dist/console there, whether run from source or dist. */
-function packageRoot(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'switchboard') return dir;
-    dir = dirname(dir);
-  }
-  return undefined;
-}
 
 function packageVersion(root: string | undefined): string {
   return root ? ((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '') : '';
@@ -49,6 +26,8 @@ function packageVersion(root: string | undefined): string {
 export interface ConsoleServerOptions extends ConsoleServiceOptions {
   /** The built console; defaults to dist/console in the package. */
   staticDir?: string;
+  /** The built demos the console links to; defaults to dist/demo in the package. */
+  demoDir?: string;
 }
 
 export interface ConsoleServer {
@@ -61,24 +40,33 @@ export interface ConsoleServer {
 }
 
 /**
- * Serves the browser console on the relay's main listener: the built UI at /console/ and the
- * ConsoleService over a WebSocket at /console/api, which needs the token.
+ * Serves the browser console on the relay's main listener: the built UI at /console/, the
+ * ConsoleService over a WebSocket at /console/api, which needs the token, and the demos at /demo/
+ * that its Overview links to (plain pages that speak msg-relay and spacewar like any client).
  */
 export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): ConsoleServer {
   const root = packageRoot();
-  const staticDir = options.staticDir ?? (root ? join(root, 'dist', 'console') : undefined);
+  const consolePages = staticRoute({
+    prefix: CONSOLE_PATH,
+    dir: options.staticDir ?? builtDir('console'),
+    notBuilt: 'The console is not built. Run `npm run build` and reload.\n',
+    fallbackToIndex: true,
+  });
   const service = new ConsoleService(relay, { version: packageVersion(root), ...options });
   const token = relay.config.consoleToken || randomBytes(18).toString('base64url');
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: false });
 
   relay.server.addRoute((req, res, url) => {
-    if (url.pathname !== CONSOLE_API_PATH) return serveStatic(staticDir, req, res, url);
+    if (url.pathname !== CONSOLE_API_PATH) return consolePages(req, res, url);
     // A browser cannot read why an upgrade failed: the console asks here to tell a bad token from a dead relay.
     const ok = tokenMatches(url.searchParams.get('token'), token);
     res.writeHead(ok ? 426 : 401, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(ok ? 'The console API is a WebSocket.\n' : UNAUTHORIZED);
     return true;
   });
+  relay.server.addRoute(
+    staticRoute({ prefix: DEMO_PATH, dir: options.demoDir ?? builtDir('demo'), notBuilt: 'The demos are not built. Run `npm run build` and reload.\n', fallbackToIndex: false }),
+  );
   relay.server.addUpgrade((req, socket, head, url) => {
     if (url.pathname !== CONSOLE_API_PATH) return false;
     if (!tokenMatches(url.searchParams.get('token'), token)) {
@@ -150,39 +138,4 @@ function bindConsoleSocket(service: ConsoleService, relay: Relay, ws: WebSocket)
   });
   ws.on('close', () => session.close());
   ws.on('error', () => ws.terminate());
-}
-
-function serveStatic(dir: string | undefined, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
-  if (url.pathname === '/console') {
-    res.writeHead(308, { location: CONSOLE_PATH + url.search });
-    res.end();
-    return true;
-  }
-  if (!url.pathname.startsWith(CONSOLE_PATH) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
-  if (!dir || !existsSync(join(dir, 'index.html'))) {
-    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end('The console is not built. Run `npm run build` and reload.\n');
-    return true;
-  }
-  let rel: string;
-  try {
-    rel = decodeURIComponent(url.pathname.slice(CONSOLE_PATH.length)) || 'index.html';
-  } catch {
-    rel = '';
-  }
-  const file = normalize(join(dir, rel));
-  const inside = file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
-  const found = inside && existsSync(file) && statSync(file).isFile();
-  // Unknown paths under /console/ get the app, so a reload on any view works.
-  const path = found ? file : join(dir, 'index.html');
-  const body = readFileSync(path);
-  res.writeHead(200, {
-    'content-type': MIME[extname(path)] ?? 'application/octet-stream',
-    'content-length': body.length,
-    // Built assets carry a content hash in their names; index.html must always be fresh.
-    'cache-control': path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
-  return true;
 }

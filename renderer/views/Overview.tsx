@@ -28,6 +28,7 @@ export function Overview() {
   };
   const r = stats.rates;
   const main = snapshot.listeners.find((l) => l.main);
+  const lanUrls = shared && main ? main.urls.filter((u) => !u.startsWith('ws://127.0.0.1:')) : [];
   const pick = (f: (s: (typeof history)[number]) => number): number[] => history.map(f);
 
   return (
@@ -88,14 +89,12 @@ export function Overview() {
           </p>
           {main && shared && (
             <p className="muted small">
-              This console is also at{' '}
-              {main.urls.map((u, i) => (
-                <span key={u}>
-                  {i > 0 && ', '}
-                  <span className="mono">{u.replace(/^ws/, 'http') + 'console/'}</span>
-                </span>
-              ))}{' '}
-              (with the token from the URL switchboard printed).
+              This console is also at <PageUrls urls={main.urls} path="console/" /> (with the token from the URL switchboard printed).
+            </p>
+          )}
+          {lanUrls.length > 0 && (
+            <p className="muted small">
+              A phone on the same network opens the demos at <PageUrls urls={lanUrls} path="demo/" link />.
             </p>
           )}
         </div>
@@ -137,4 +136,23 @@ function Tile({ label, value, sub, onClick }: { label: string; value: string; su
       {sub && <div className="tile-sub">{sub}</div>}
     </div>
   );
+}
+
+/** Pages the relay serves at each of the main listener's addresses (its ws:// URLs, as http://). */
+function PageUrls({ urls, path, link = false }: { urls: string[]; path: string; link?: boolean }) {
+  return urls.map((u, i) => {
+    const href = u.replace(/^ws/, 'http') + path;
+    return (
+      <span key={u}>
+        {i > 0 && ', '}
+        {link ? (
+          <a className="mono" href={href}>
+            {href}
+          </a>
+        ) : (
+          <span className="mono">{href}</span>
+        )}
+      </span>
+    );
+  });
 }
