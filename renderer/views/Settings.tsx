@@ -75,6 +75,8 @@ export function Settings() {
   const addPending = useConsole((s) => s.addPending);
   const [edits, setEdits] = useState<Partial<Record<ConfigKey, string>>>({});
   const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+  /** One change at a time: a second click must not repeat one the relay is still applying. */
+  const [busy, setBusy] = useState(false);
   if (!snapshot) return <Empty title="Connecting to the relay…" />;
   const settings = snapshot.settings;
   const value = (k: ConfigKey): string => edits[k] ?? shown(settings[k]);
@@ -82,6 +84,7 @@ export function Settings() {
   const shared = settings.host === ALL_INTERFACES || settings.host === '::';
 
   const save = async (patch: Partial<Record<ConfigKey, unknown>>): Promise<void> => {
+    setBusy(true);
     try {
       const r = await client.request('updateSettings', { patch: patch as Partial<Config> });
       addPending(r.pending);
@@ -90,6 +93,8 @@ export function Settings() {
       setStatus({ ok: true, text: `Saved.${r.restarted ? ' The listeners moved; open connections stay.' : ''}${later}` });
     } catch (err) {
       setStatus({ ok: false, text: (err as Error).message });
+    } finally {
+      setBusy(false);
     }
   };
   const saveEdits = (): Promise<void> => save(Object.fromEntries(changed.map((k) => [k, parsed(SCHEMA[k], edits[k]!)])));
@@ -101,13 +106,13 @@ export function Settings() {
           <h2>Settings</h2>
           <div className="row">
             <label className="inline">
-              <input type="checkbox" checked={shared} onChange={() => void save({ host: shared ? THIS_MACHINE : ALL_INTERFACES })} />
+              <input type="checkbox" checked={shared} disabled={busy} onChange={() => void save({ host: shared ? THIS_MACHINE : ALL_INTERFACES })} />
               Share on LAN
             </label>
             <button className="btn" disabled={changed.length === 0} onClick={() => setEdits({})}>
               Discard
             </button>
-            <button className="btn primary" disabled={changed.length === 0} onClick={() => void saveEdits()}>
+            <button className="btn primary" disabled={busy || changed.length === 0} onClick={() => void saveEdits()}>
               Save {changed.length > 0 ? `${changed.length} change${changed.length === 1 ? '' : 's'}` : ''}
             </button>
           </div>
