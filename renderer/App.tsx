@@ -3,15 +3,17 @@ import { store, useConsole } from './app.js';
 import { Empty } from './components/Empty.js';
 import { bytes, count } from './format.js';
 import { VIEWS, type View } from './store.js';
+import { hashView, withView } from './hash.js';
 import { Composer } from './views/Composer.js';
 import { Log } from './views/Log.js';
 import { Overview } from './views/Overview.js';
 import { Peers } from './views/Peers.js';
 import { Rooms } from './views/Rooms.js';
+import { Settings } from './views/Settings.js';
 import { Traffic } from './views/Traffic.js';
 
-const TITLES: Record<View, string> = { overview: 'Overview', peers: 'Peers', rooms: 'Rooms', traffic: 'Traffic', composer: 'Composer', log: 'Log' };
-const SCREENS: Record<View, () => React.JSX.Element> = { overview: Overview, peers: Peers, rooms: Rooms, traffic: Traffic, composer: Composer, log: Log };
+const TITLES: Record<View, string> = { overview: 'Overview', peers: 'Peers', rooms: 'Rooms', traffic: 'Traffic', composer: 'Composer', log: 'Log', settings: 'Settings' };
+const SCREENS: Record<View, () => React.JSX.Element> = { overview: Overview, peers: Peers, rooms: Rooms, traffic: Traffic, composer: Composer, log: Log, settings: Settings };
 
 function typing(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -19,7 +21,7 @@ function typing(target: EventTarget | null): boolean {
 }
 
 const KEYS: [string, string][] = [
-  ['1 – 6', 'Switch views'],
+  [`1 – ${VIEWS.length}`, 'Switch views'],
   ['/', 'Search in this view'],
   ['Space or P', 'Pause or resume the traffic tail'],
   ['Ctrl + Enter', 'Send from the Composer'],
@@ -27,7 +29,7 @@ const KEYS: [string, string][] = [
   ['?', 'Show this help'],
 ];
 
-/** Keys: 1-6 switch views, / searches, Space pauses the traffic tail, Escape leaves a field, ? helps. */
+/** Keys: 1-7 switch views, / searches, Space pauses the traffic tail, Escape leaves a field, ? helps. */
 function useShortcuts(toggleHelp: (open?: boolean) => void): void {
   const setView = useConsole((s) => s.setView);
   const setPaused = useConsole((s) => s.setPaused);
@@ -82,6 +84,27 @@ function Help({ onClose }: { onClose(): void }) {
   );
 }
 
+/**
+ * The view follows the URL fragment (Electron's "Settings…" menu loads #settings; the store
+ * starts at the fragment's view) and the fragment follows the view, so asking for a view always
+ * changes it.
+ */
+function useHashView(): void {
+  const view = useConsole((s) => s.view);
+  const setView = useConsole((s) => s.setView);
+  useEffect(() => {
+    const follow = (): void => {
+      const asked = hashView(location.hash);
+      if (asked) setView(asked);
+    };
+    window.addEventListener('hashchange', follow);
+    return () => window.removeEventListener('hashchange', follow);
+  }, [setView]);
+  useEffect(() => {
+    if (hashView(location.hash) !== view) history.replaceState(null, '', withView(location.hash, view));
+  }, [view]);
+}
+
 export function App() {
   const view = useConsole((s) => s.view);
   const status = useConsole((s) => s.status);
@@ -91,6 +114,7 @@ export function App() {
   const [help, setHelp] = useState(false);
   const toggleHelp = useCallback((open?: boolean) => setHelp((h) => open ?? !h), []);
   useShortcuts(toggleHelp);
+  useHashView();
   useEffect(() => {
     document.title = `${TITLES[view]} · Switchboard`;
   }, [view]);

@@ -23,7 +23,7 @@ export const FLUSH_MS = 50;
 /** Recent records a new traffic subscription starts with. */
 export const TRAFFIC_BACKLOG = 500;
 
-export const VIEWS = ['overview', 'peers', 'rooms', 'traffic', 'composer', 'log'] as const;
+export const VIEWS = ['overview', 'peers', 'rooms', 'traffic', 'composer', 'log', 'settings'] as const;
 export type View = (typeof VIEWS)[number];
 
 export interface Sent {
@@ -63,6 +63,8 @@ export interface ConsoleState {
   draft: Draft;
   /** Where the Peers and Rooms views were asked to look (from links elsewhere). */
   focus: { peerText?: string; room?: { protocol: ProtocolName; room: string } };
+  /** Settings keys this console changed that apply at the relay's next start. */
+  pending: string[];
 
   setView(view: View): void;
   setStatus(status: ClientStatus): void;
@@ -74,6 +76,7 @@ export interface ConsoleState {
   addSent(sent: Sent): void;
   setDraft(draft: Partial<Draft>): void;
   setFocus(focus: ConsoleState['focus']): void;
+  addPending(keys: readonly string[]): void;
 }
 
 export type ConsoleStore = StoreApi<ConsoleState>;
@@ -83,10 +86,10 @@ function capFront<T>(fresh: T[], old: T[], cap: number): T[] {
   return out;
 }
 
-export function createConsoleStore(): ConsoleStore {
+export function createConsoleStore(view: View = 'overview'): ConsoleStore {
   return createStore<ConsoleState>((set) => ({
     status: 'connecting',
-    view: 'overview',
+    view,
     snapshot: null,
     stats: null,
     history: [],
@@ -100,6 +103,7 @@ export function createConsoleStore(): ConsoleStore {
     sent: [],
     draft: { protocol: '', target: { kind: 'everyone' }, payload: '' },
     focus: {},
+    pending: [],
 
     setView: (view) => set({ view }),
     setStatus: (status) => set({ status }),
@@ -116,6 +120,7 @@ export function createConsoleStore(): ConsoleStore {
     addSent: (sent) => set((s) => ({ sent: [sent, ...s.sent].slice(0, SENT_CAP) })),
     setDraft: (draft) => set((s) => ({ draft: { ...s.draft, ...draft } })),
     setFocus: (focus) => set({ focus }),
+    addPending: (keys) => set((s) => ({ pending: [...new Set([...s.pending, ...keys])] })),
 
     ingest: (events) =>
       set((s) => {

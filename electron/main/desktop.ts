@@ -2,14 +2,15 @@ import { join } from 'node:path';
 import { app, dialog, ipcMain, Menu, protocol, session, shell, type BrowserWindow } from 'electron';
 import type { Config } from '../../relay/config/schema.js';
 import { readSettings, writeSettings } from '../../relay/config/store.js';
+import type { ConsoleServer } from '../../relay/console/http.js';
+import type { ConsoleSession } from '../../relay/console/service.js';
 import { lanShare, sharePage } from '../../relay/console/share.js';
-import type { ConsoleOp } from '../../relay/console/types.js';
+import type { ConsoleEvent } from '../../relay/console/types.js';
 import { reachableHosts } from '../../relay/http/server.js';
 import { Relay } from '../../relay/relay.js';
 import { ConsoleIpc } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { SCHEME, serveBundle } from './scheme.js';
-import type { ConsoleFactory, ConsoleSession, DesktopConsole } from './service.js';
 import { openConsoleWindow, openPageWindow, showPage } from './window.js';
 
 export const SETTINGS_FILE = 'settings.json';
@@ -21,8 +22,11 @@ export interface DesktopOptions {
   rendererDir: string;
   /** The built preload script. */
   preloadPath: string;
+  /** The relay's console: serveConsole, which also serves the browser console the menu opens. */
   createConsole: ConsoleFactory;
 }
+
+export type ConsoleFactory = (relay: Relay) => ConsoleServer;
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -35,20 +39,21 @@ export class Desktop {
   window: BrowserWindow | undefined;
   shareWindow: BrowserWindow | undefined;
   private readonly ipc: ConsoleIpc;
-  /** Main's own session, for the menu's requests. */
+  /** Main's own session: the menu's requests, and every settings change (from any UI) to store. */
   private readonly own: ConsoleSession;
   private stopping: Promise<void> | undefined;
   private stopped = false;
 
   private constructor(
     readonly relay: Relay,
-    readonly console: DesktopConsole,
+    readonly console: ConsoleServer,
     readonly settingsFile: string,
     private settings: Config,
     private readonly opts: DesktopOptions,
   ) {
-    this.ipc = new ConsoleIpc(ipcMain, console, (s, op, params) => this.forward(s, op, params));
-    this.own = console.openSession(() => undefined);
+    this.ipc = new ConsoleIpc(ipcMain, console.service);
+    this.own = console.service.session();
+    this.own.onEvent((event) => this.settingsChanged(event));
   }
 
   static async start(opts: DesktopOptions): Promise<Desktop | undefined> {
@@ -97,16 +102,18 @@ export class Desktop {
     this.showWindow();
   }
 
-  /** Every request from a page or the menu passes here; changed settings are stored at once. */
-  private async forward(s: ConsoleSession, op: ConsoleOp, params: object): Promise<unknown> {
-    const result = await s.request(op, params);
-    if (op === 'updateSettings') this.settingsChanged((result as { settings: Config }).settings);
-    return result;
-  }
-
-  private settingsChanged(settings: Config): void {
-    writeSettings(this.settingsFile, settings);
-    this.settings = settings;
+  /**
+   * Settings changed by any UI (a window, the menu, a browser console) are stored at once, before
+   * the request is answered. A file that cannot be written is shown; the running relay keeps them.
+   */
+  private settingsChanged(event: ConsoleEvent): void {
+    if (event.type !== 'settings') return;
+    this.settings = event.settings;
+    try {
+      writeSettings(this.settingsFile, event.settings);
+    } catch (err) {
+      dialog.showErrorBox('Switchboard could not store its settings', `${message(err)}\n\nSettings file: ${this.settingsFile}`);
+    }
     this.buildMenu();
     if (!this.shared) this.shareWindow?.close();
   }
@@ -133,12 +140,12 @@ export class Desktop {
 
   /** Moves the listeners to every interface (or back to this machine) and shows the addresses. */
   async setShared(on: boolean): Promise<void> {
-    await this.forward(this.own, 'updateSettings', { patch: { host: on ? ALL_INTERFACES : THIS_MACHINE } });
+    await this.own.request('updateSettings', { patch: { host: on ? ALL_INTERFACES : THIS_MACHINE } });
     if (on) await this.showShare();
   }
 
   async showShare(): Promise<void> {
-    const html = sharePage(await lanShare(this.mainListener(), (origin) => this.console.consoleUrl(origin)));
+    const html = sharePage(await lanShare(this.mainListener(), this.console.urlAt));
     if (this.shareWindow && !this.shareWindow.isDestroyed()) showPage(this.shareWindow, html);
     else {
       const win = openPageWindow('Switchboard on the LAN', html, this.window);
@@ -151,7 +158,7 @@ export class Desktop {
 
   async openBrowserConsole(): Promise<void> {
     const main = this.mainListener();
-    await shell.openExternal(this.console.consoleUrl(`http://${reachableHosts(main.host)[0]}:${main.port}`));
+    await shell.openExternal(this.console.urlAt(`http://${reachableHosts(main.host)[0]}:${main.port}`));
   }
 
   private mainListener(): Relay['listeners'][number] {
@@ -177,13 +184,13 @@ export class Desktop {
     win.focus();
   }
 
-  /** Closes the console sessions, then every client socket with 1001 and a reason, then the listeners. */
+  /** Closes the console sessions and service, then every client socket with 1001 and a reason, then the listeners. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       try {
         this.ipc.close();
         this.own.close();
-        this.console.close();
+        this.console.stop();
         await this.relay.stop();
       } finally {
         this.stopped = true;

@@ -1,13 +1,15 @@
-// The Electron entry: where the built bundles are, and which console service to use.
+// The Electron entry: where the built bundles are, and the relay's own console service.
 import { app } from 'electron';
 import { join } from 'node:path';
+import { serveConsole } from '../../relay/console/http.js';
 import { Desktop } from './desktop.js';
-import { unwiredConsole } from './service.js';
 
 const here = import.meta.dirname;
+const rendererDir = join(here, '../../dist/console');
 void Desktop.start({
-  rendererDir: join(here, '../../dist/console'),
+  rendererDir,
   preloadPath: join(here, '../preload/index.cjs'),
-  createConsole: unwiredConsole,
+  // The same built console the window shows is served to browsers ("Open Browser Console", LAN share).
+  createConsole: (relay) => serveConsole(relay, { staticDir: rendererDir }),
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());

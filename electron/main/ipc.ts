@@ -1,8 +1,7 @@
 import type { IpcMain, IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { ConsoleOp } from '../../relay/console/types.js';
+import type { ConsoleService, ConsoleSession } from '../../relay/console/service.js';
 import { EVENT_CHANNEL, REQUEST_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, isConsoleOp, type Reply } from '../shared/bridge.js';
 import { APP_ORIGIN } from './scheme.js';
-import type { ConsoleSession, DesktopConsole } from './service.js';
 
 interface WindowSession {
   session: ConsoleSession;
@@ -10,8 +9,6 @@ interface WindowSession {
   subscribed: boolean;
   detach(): void;
 }
-
-export type Forward = (session: ConsoleSession, op: ConsoleOp, params: object) => Promise<unknown>;
 
 /**
  * Carries the console API between pages and the service: one session per page, opened at its
@@ -23,8 +20,7 @@ export class ConsoleIpc {
 
   constructor(
     private readonly ipc: Pick<IpcMain, 'handle' | 'on' | 'removeHandler' | 'removeAllListeners'>,
-    private readonly service: DesktopConsole,
-    private readonly forward: Forward,
+    private readonly service: Pick<ConsoleService, 'session'>,
   ) {
     ipc.handle(REQUEST_CHANNEL, (e, op: unknown, params: unknown) => this.request(e, op, params));
     ipc.on(SUBSCRIBE_CHANNEL, (e) => this.subscribe(e, true));
@@ -38,7 +34,7 @@ export class ConsoleIpc {
     if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params)))
       return { ok: false, error: `params of "${op}" must be an object` };
     try {
-      return { ok: true, result: await this.forward(ws.session, op, params ?? {}) };
+      return { ok: true, result: await ws.session.request(op, (params ?? {}) as never) };
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
@@ -54,13 +50,10 @@ export class ConsoleIpc {
     const contents = e.sender;
     const known = this.sessions.get(contents.id);
     if (known) return known;
-    const ws: WindowSession = {
-      subscribed: false,
-      session: this.service.openSession((event) => {
-        if (ws.subscribed && !contents.isDestroyed()) contents.send(EVENT_CHANNEL, event);
-      }),
-      detach: () => undefined,
-    };
+    const ws: WindowSession = { subscribed: false, session: this.service.session(), detach: () => undefined };
+    ws.session.onEvent((event) => {
+      if (ws.subscribed && !contents.isDestroyed()) contents.send(EVENT_CHANNEL, event);
+    });
     ws.detach = this.watchPage(contents, () => this.end(contents.id));
     this.sessions.set(contents.id, ws);
     return ws;

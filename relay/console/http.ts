@@ -35,6 +35,8 @@ export interface ConsoleServer {
   token: string;
   /** The console's address on the main listener, token included (call after the relay started). */
   url(): string;
+  /** The console at another origin of this relay, such as http://192.168.1.5:8765, token included. */
+  urlAt(origin: string): string;
   /** Closes every console socket with a code and reason, and stops the service. */
   stop(): void;
 }
@@ -77,13 +79,15 @@ export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): 
     return true;
   });
 
+  const urlAt = (origin: string): string => `${origin}${CONSOLE_PATH}#token=${token}`;
   return {
     service,
     token,
+    urlAt,
     url() {
       const main = relay.listeners.find((l) => l.main);
       const host = !main || main.host === '0.0.0.0' || main.host === '::' ? '127.0.0.1' : main.host.includes(':') ? `[${main.host}]` : main.host;
-      return `http://${host}:${main?.port ?? relay.config.port}${CONSOLE_PATH}#token=${token}`;
+      return urlAt(`http://${host}:${main?.port ?? relay.config.port}`);
     },
     stop() {
       for (const ws of wss.clients) ws.close(SHUTDOWN_CODE, SHUTDOWN_REASON);

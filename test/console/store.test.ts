@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsoleService } from '../../relay/console/service.js';
 import type { ConsoleEvent, Stats, TrafficRecord } from '../../relay/console/types.js';
+import { hashView, withView } from '../../renderer/hash.js';
 import { HISTORY_CAP, LOG_CAP, TRAFFIC_CAP, connectStore, createConsoleStore, toJsonLines } from '../../renderer/store.js';
 import { Client } from '../helpers/client.js';
 import { startRelay, type Running } from '../helpers/relay.js';
@@ -56,6 +57,16 @@ describe('the console store', () => {
     expect(s.log).toHaveLength(LOG_CAP);
     expect(s.log[0]!.message).toBe(`e${LOG_CAP + 4}`);
     expect(s.presence).toBe(1);
+  });
+
+  it('reads the view from the URL fragment and writes it there, keeping the token', () => {
+    expect(hashView('#settings')).toBe('settings');
+    expect(hashView('#token=abc')).toBeUndefined();
+    expect(hashView('#peers&token=abc')).toBe('peers');
+    expect(withView('#token=a%2Bb', 'settings')).toBe('#settings&token=a%2Bb');
+    expect(withView('#peers&token=abc', 'log')).toBe('#log&token=abc');
+    expect(withView('', 'overview')).toBe('#overview');
+    expect(createConsoleStore(hashView('#settings')).getState().view).toBe('settings');
   });
 
   it('exports what is shown as JSON Lines, oldest first', () => {

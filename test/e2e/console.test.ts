@@ -226,6 +226,45 @@ describe('the browser console', () => {
     await shot('log');
   });
 
+  it('edits the settings: #settings opens them, a bad key is named, later keys say so, Share on LAN binds at once', async () => {
+    await page.goto('about:blank');
+    await page.goto(consoleServer.url().replace('#token=', '#settings&token='));
+    await page.getByRole('heading', { name: 'Settings', exact: true }).waitFor();
+    expect(await tab('Settings').getAttribute('aria-current')).toBe('page');
+    // Every key of the schema has its field, secrets hidden.
+    expect(await page.getByLabel('channelstreamSecret', { exact: true }).getAttribute('type')).toBe('password');
+    await expect.poll(() => page.getByLabel('port', { exact: true }).inputValue()).toBe(String(relay.relay.config.port));
+
+    await page.getByLabel('maxQueueBytes', { exact: true }).fill('lots');
+    await page.getByRole('button', { name: /^Save 1 change/ }).click();
+    await expect.poll(() => page.getByRole('alert').innerText()).toContain('key "maxQueueBytes"');
+    await page.getByRole('button', { name: 'Discard' }).click();
+
+    await page.getByLabel('msgRelayDefaultGroup', { exact: true }).fill('ops');
+    await page.getByRole('button', { name: /^Save 1 change/ }).click();
+    await page.getByText('Applies at the next start: msgRelayDefaultGroup.').waitFor();
+    expect(relay.relay.config.msgRelayDefaultGroup).toBe('ops');
+    await page.getByLabel('Pending until restart').waitFor();
+
+    const share = page.getByRole('checkbox', { name: 'Share on LAN' });
+    await share.click();
+    await expect.poll(() => relay.relay.listeners[0]!.host).toBe('0.0.0.0');
+    await expect.poll(() => share.isChecked()).toBe(true);
+    await page.getByText('The listeners moved; open connections stay.').waitFor();
+    await shot('settings');
+    await share.click();
+    await expect.poll(() => relay.relay.listeners[0]!.host).toBe('127.0.0.1');
+    await page.getByLabel('msgRelayDefaultGroup', { exact: true }).fill('kk');
+    await page.getByRole('button', { name: /^Save 1 change/ }).click();
+    await expect.poll(() => relay.relay.config.msgRelayDefaultGroup).toBe('kk');
+
+    // The nav reaches it too, and the fragment follows the view.
+    await tab('Overview').click();
+    expect(new URL(page.url()).hash).toMatch(/^#overview&token=/);
+    await tab('Settings').click();
+    await page.getByRole('heading', { name: 'Settings', exact: true }).waitFor();
+  });
+
   it('fits a small window', async () => {
     await page.setViewportSize({ width: 1024, height: 680 });
     await tab('Overview').click();

@@ -1,70 +1,34 @@
-// The desktop main process with only the `electron` module replaced: a real relay, real sockets,
-// real settings files in a temp folder. The console service here is a small stand-in over the
-// real relay (the real ConsoleService is wired in after the merge).
+// The desktop main process with only the `electron` module replaced: a real relay with its real
+// console service (serveConsole), real sockets, real HTTP, real settings files in a temp folder.
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Desktop, SETTINGS_FILE } from '../../electron/main/desktop.js';
+import { Desktop, SETTINGS_FILE, type ConsoleFactory } from '../../electron/main/desktop.js';
 import { CSP } from '../../electron/main/scheme.js';
-import type { ConsoleSession, DesktopConsole } from '../../electron/main/service.js';
 import { createBridge } from '../../electron/preload/bridge.js';
-import { loadConfig } from '../../relay/config/load.js';
-import type { Config } from '../../relay/config/schema.js';
-import type { ConsoleEvent } from '../../relay/console/types.js';
+import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
+import type { ConsoleEvent, ConsoleServerFrame, Snapshot } from '../../relay/console/types.js';
 import { reachableHosts } from '../../relay/http/server.js';
-import type { Relay } from '../../relay/relay.js';
 import { Client } from '../helpers/client.js';
 import * as electron from '../helpers/fake-electron.js';
+import { freePort } from '../helpers/port.js';
 
 vi.mock('electron', () => import('../helpers/fake-electron.js'));
-
-/** Answers a few ops from the real relay; emits a log event when a peer joins. */
-function standInConsole(relay: Relay): DesktopConsole & { sessions: Set<ConsoleSession> } {
-  let settings: Config = relay.config;
-  const sessions = new Set<ConsoleSession>();
-  return {
-    sessions,
-    openSession(emit: (event: ConsoleEvent) => void) {
-      const off = relay.hub.onPresence({
-        joined: (p) => emit({ type: 'log', entry: { ts: Date.now(), level: 'info', event: 'join', message: `${p.id} joined`, peer: p.id } }),
-      });
-      const session: ConsoleSession = {
-        async request(op, params) {
-          if (op === 'snapshot') return { peers: relay.hub.size, listeners: relay.listeners, settings };
-          if (op === 'updateSettings') {
-            settings = loadConfig({ overrides: { ...settings, ...(params as { patch: Partial<Config> }).patch } });
-            return { settings, restarted: false };
-          }
-          throw new Error(`the stand-in does not answer "${op}"`);
-        },
-        close() {
-          off();
-          sessions.delete(session);
-        },
-      };
-      sessions.add(session);
-      return session;
-    },
-    consoleUrl: (origin) => `${origin}/console/?token=stand-in`,
-    close: () => undefined,
-  };
-}
 
 let dir: string;
 let userData: string;
 let rendererDir: string;
 let desktop: Desktop | undefined;
-let service: ReturnType<typeof standInConsole> | undefined;
+let server: ConsoleServer | undefined;
 const clients: Client[] = [];
 
-async function start(settings?: Record<string, unknown>): Promise<Desktop> {
+/** The real console, serving the test's console bundle; short batches so events come soon. */
+const realConsole: ConsoleFactory = (relay) => (server = serveConsole(relay, { staticDir: rendererDir, batchMs: 10 }));
+
+async function start(settings?: Record<string, unknown>, createConsole: ConsoleFactory = realConsole): Promise<Desktop> {
   if (settings) writeFileSync(join(userData, SETTINGS_FILE), JSON.stringify(settings));
-  desktop = await Desktop.start({
-    rendererDir,
-    preloadPath: '/app/out/preload/index.cjs',
-    createConsole: (relay) => (service = standInConsole(relay)),
-  });
+  desktop = await Desktop.start({ rendererDir, preloadPath: '/app/out/preload/index.cjs', createConsole });
   if (!desktop) throw new Error(`desktop did not start: ${JSON.stringify(electron.dialog.errors)}`);
   return desktop;
 }
@@ -83,10 +47,34 @@ function stored(): Record<string, unknown> {
   return JSON.parse(readFileSync(join(userData, SETTINGS_FILE), 'utf8')) as Record<string, unknown>;
 }
 
-/** Waits, bounded, for something a background menu action does. */
+/** Waits, bounded, for something a background menu action or a service batch does. */
 async function until(what: string, ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
   if (!ok()) throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The window's console bridge, with every event it gets. */
+function windowBridge(win = electron.BrowserWindow.all[0]!) {
+  const bridge = createBridge(electron.rendererIpc(win));
+  const events: ConsoleEvent[] = [];
+  const off = bridge.onEvent((e) => events.push(e));
+  const of = <T extends ConsoleEvent['type']>(type: T) => events.filter((e): e is Extract<ConsoleEvent, { type: T }> => e.type === type);
+  return { bridge, events, off, of };
+}
+
+/** One request to the browser console's WebSocket API, as the browser console makes it. */
+async function consoleApi(url: string, op: string, params: object): Promise<unknown> {
+  const c = await Client.open(url);
+  clients.push(c);
+  c.sendJson({ id: 1, op, params });
+  for (let i = 0; i < 100; i++) {
+    const frame = await c.json<ConsoleServerFrame>();
+    if ('id' in frame) {
+      if ('error' in frame) throw new Error(frame.error);
+      return frame.result;
+    }
+  }
+  throw new Error(`no answer to ${op}`);
 }
 
 beforeEach(() => {
@@ -104,6 +92,7 @@ afterEach(async () => {
   for (const c of clients.splice(0)) await c.close();
   await desktop?.stop();
   desktop = undefined;
+  server = undefined;
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -155,36 +144,79 @@ describe('desktop main process', () => {
     }
   });
 
-  it('answers the window bridge through the console service, events included, and refuses what is not in the contract', async () => {
+  it('answers the window bridge through the real console service, and refuses what is not in the contract', async () => {
     const d = await start({ port: 0 });
-    const win = electron.BrowserWindow.all[0]!;
-    const bridge = createBridge(electron.rendererIpc(win));
-    await client(d);
-    const snapshot = (await bridge.request('snapshot', {})) as unknown as { peers: number; listeners: { port: number }[] };
-    expect(snapshot.peers).toBe(1);
+    const { bridge } = windowBridge();
+    const a = await client(d);
+    const snapshot = await bridge.request('snapshot', {});
     expect(snapshot.listeners[0]!.port).toBe(port(d));
+    expect(snapshot.protocols).toEqual(d.relay.protocols);
+    expect(snapshot.settings.port).toBe(0);
+    const { total, peers } = await bridge.request('peers', {});
+    expect(total).toBe(1);
+    expect(peers[0]).toMatchObject({ protocol: 'msg-relay', rooms: ['kk'] });
 
-    await expect(bridge.request('kick', { key: 'p1' })).rejects.toThrow('the stand-in does not answer "kick"');
+    // The service's own errors reach the page as they are.
+    await expect(bridge.request('kick', { key: peers[0]!.key, code: 1006 })).rejects.toThrow('close code 1006 cannot be sent');
+    expect(await bridge.request('kick', { key: peers[0]!.key, code: 4001, reason: 'from the window' })).toEqual({ kicked: true });
+    expect(await a.closed).toEqual({ code: 4001, reason: 'from the window' });
+    expect(await bridge.request('kick', { key: peers[0]!.key })).toEqual({ kicked: false });
+    await expect(bridge.request('inject', { protocol: 'nope' as 'msg-relay', target: { kind: 'everyone' }, payload: '{}' })).rejects.toThrow(
+      'protocol "nope" is not spoken by this relay',
+    );
     await expect(bridge.request('eval' as 'snapshot', {})).rejects.toThrow('unknown console op "eval"');
     await expect(bridge.request('snapshot', [] as never)).rejects.toThrow('params of "snapshot" must be an object');
 
-    const events: ConsoleEvent[] = [];
-    const off = bridge.onEvent((e) => events.push(e));
-    await client(d);
-    await until('a join event', () => events.length === 1);
-    expect(events[0]).toMatchObject({ type: 'log', entry: { event: 'join' } });
-    off();
-    await client(d);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(events).toHaveLength(1);
-
-    // A page from anywhere else gets nothing; a reload ends the window's session.
+    // A page from anywhere else gets nothing.
     const stranger = new electron.BrowserWindow({});
     await stranger.loadURL('https://example.com/');
     await expect(createBridge(electron.rendererIpc(stranger)).request('snapshot', {})).rejects.toThrow('this page may not use the console API');
-    expect(service!.sessions.size).toBe(2); // main's own and the console window's
+  });
+
+  it('sends the window its events while it listens: a ws client joining reaches it as peerJoined', async () => {
+    const d = await start({ port: 0 });
+    const w = windowBridge();
+    const c = await client(d);
+    await until('peerJoined', () => w.of('peerJoined').length === 1);
+    const key = [...d.relay.hub.peers()][0]!.key;
+    expect(w.of('peerJoined')[0]!.peer).toMatchObject({ key, protocol: 'msg-relay' });
+    await c.close();
+    await until('peerLeft', () => w.of('peerLeft').length === 1);
+    expect(w.of('peerLeft')[0]).toMatchObject({ key, code: 1000 });
+
+    // Unsubscribed, the window gets nothing more; a control window that still listens shows events did flow.
+    w.off();
+    const count = w.events.length;
+    const control = new electron.BrowserWindow({});
+    await control.loadURL('app://switchboard/console/');
+    const other = windowBridge(control);
+    await client(d);
+    await until('the control window to hear the join', () => other.of('peerJoined').length === 1);
+    expect(w.events).toHaveLength(count);
+  });
+
+  it('ends a window session when its page is replaced, and keeps it across a change of view', async () => {
+    const d = await start({ port: 0 });
+    const win = electron.BrowserWindow.all[0]!;
+    const first = windowBridge(win);
+    await first.bridge.request('subscribeTraffic', {});
+    await client(d);
+    await until('the open record', () => first.of('traffic').length > 0);
+
+    // "Settings…" only changes the fragment: the same session, so the traffic subscription holds.
+    electron.menuItem('Settings…').click!();
+    expect(win.webContents.url).toBe('app://switchboard/console/#settings');
+    first.events.length = 0;
+    await client(d);
+    await until('traffic after a change of view', () => first.of('traffic').length > 0);
+
+    // A reload is a new page: its session is fresh, with no traffic subscription of the old one.
     await win.loadURL('app://switchboard/console/');
-    expect(service!.sessions.size).toBe(1);
+    first.off();
+    const second = windowBridge(win);
+    await client(d);
+    await until('peerJoined on the new page', () => second.of('peerJoined').length === 1);
+    expect(second.of('traffic')).toEqual([]);
   });
 
   it('exposes exactly request and onEvent as window.switchboard from the preload', async () => {
@@ -193,94 +225,133 @@ describe('desktop main process', () => {
     await import('../../electron/preload/index.js');
     const api = electron.mainWorld.switchboard as ReturnType<typeof createBridge>;
     expect(Object.keys(api).sort()).toEqual(['onEvent', 'request']);
-    expect(await api.request('snapshot', {})).toMatchObject({ peers: 0 });
+    expect((await api.request('snapshot', {})).stats.peers).toBe(0);
   });
 
   it('stores changed settings in the user-data folder, for its owner only, and starts with them next time', async () => {
     const d = await start({ port: 0 });
-    const bridge = createBridge(electron.rendererIpc(electron.BrowserWindow.all[0]!));
-    await bridge.request('updateSettings', { patch: { msgRelayDefaultGroup: 'ops' } });
+    const { bridge } = windowBridge();
+    const changed = await bridge.request('updateSettings', { patch: { msgRelayDefaultGroup: 'ops' } });
+    expect(changed).toMatchObject({ restarted: false, pending: ['msgRelayDefaultGroup'] });
     expect(stored()).toEqual({ port: 0, msgRelayDefaultGroup: 'ops' });
     expect(statSync(join(userData, SETTINGS_FILE)).mode & 0o777).toBe(0o600);
+    // A bad value names its key and changes nothing.
+    await expect(bridge.request('updateSettings', { patch: { maxQueueBytes: -1 } })).rejects.toThrow('key "maxQueueBytes"');
+    expect(stored()).toEqual({ port: 0, msgRelayDefaultGroup: 'ops' });
     await d.stop();
     electron.reset(userData);
     const again = await start();
     expect(again.relay.config.msgRelayDefaultGroup).toBe('ops');
   });
 
-  it('shares on the LAN from the menu: binds every interface and shows each address with a QR code', async () => {
+  it('moves the listeners at once when the window changes the port, keeping open sockets', async () => {
     const d = await start({ port: 0 });
+    const { bridge } = windowBridge();
+    const before = port(d);
+    const open = await client(d);
+    const next = await freePort();
+    const changed = await bridge.request('updateSettings', { patch: { port: next } });
+    expect(changed).toMatchObject({ restarted: true, pending: [] });
+    expect(port(d)).toBe(next);
+    expect(stored()).toEqual({ port: next });
+    await client(d);
+    await expect(Client.open(`ws://127.0.0.1:${before}/`)).rejects.toThrow(/ECONNREFUSED/);
+    open.send('ping');
+    const heard: string[] = [];
+    for (let i = 0; i < 10 && !heard.includes('pong'); i++) heard.push(await open.next());
+    expect(heard).toContain('pong');
+  });
+
+  it('shares on the LAN from the menu: binds every interface at once and shows each address with a QR code', async () => {
+    const d = await start({ port: 0 });
+    const listening = port(d);
     expect(electron.menuItem('Share on LAN').checked).toBe(false);
     electron.menuItem('Share on LAN').click!();
     await until('the share window', () => d.shareWindow !== undefined);
+    expect(d.relay.listeners[0]).toMatchObject({ host: '0.0.0.0', port: listening });
     expect(stored()).toEqual({ port: 0, host: '0.0.0.0' });
     expect(electron.menuItem('Share on LAN').checked).toBe(true);
     expect(electron.menuItem('Show LAN Addresses…').enabled).toBe(true);
 
-    // The stand-in service stores settings without moving listeners; the next start binds them.
-    await d.stop();
-    electron.reset(userData);
-    const shared = await start();
-    expect(shared.relay.listeners[0]!.host).toBe('0.0.0.0');
-    await client(shared);
-    await shared.showShare();
-    const shareWindow = shared.shareWindow as unknown as electron.BrowserWindow;
+    const lan = reachableHosts('0.0.0.0').filter((h) => h !== '127.0.0.1');
+    // Bound to every interface now: reachable at a LAN address, not only at 127.0.0.1.
+    await client(d);
+    if (lan[0]) clients.push(await Client.open(`ws://${lan[0]}:${listening}/`));
+    const shareWindow = d.shareWindow as unknown as electron.BrowserWindow;
     const page = decodeURIComponent(shareWindow.webContents.url.replace(/^data:text\/html;charset=utf-8,/, ''));
     expect(shareWindow.options.webPreferences).toMatchObject({ javascript: false, sandbox: true });
-    const lan = reachableHosts('0.0.0.0').filter((h) => h !== '127.0.0.1');
     for (const host of lan) {
-      expect(page).toContain(`ws://${host}:${port(shared)}/`);
-      expect(page).toContain(`http://${host}:${port(shared)}/console/?token=stand-in`);
+      expect(page).toContain(`ws://${host}:${listening}/`);
+      expect(page).toContain(`http://${host}:${listening}/console/#token=${server!.token}`);
     }
     expect(page.match(/<svg/g)?.length ?? 0).toBe(lan.length);
     if (lan.length === 0) expect(page).toContain('no LAN address');
 
     electron.menuItem('Share on LAN').click!();
-    await until('the share window to close', () => shared.shareWindow === undefined);
+    await until('the share window to close', () => d.shareWindow === undefined);
+    expect(d.relay.listeners[0]!.host).toBe('127.0.0.1');
     expect(stored()).toEqual({ port: 0 }); // 127.0.0.1 is the default
   });
 
-  it('opens the browser console and the settings view from the menu', async () => {
+  it('opens the browser console with its real token, and that console works (and its settings changes are stored too)', async () => {
     const d = await start({ port: 0 });
     electron.menuItem('Open Browser Console').click!();
     await until('openExternal', () => electron.shell.opened.length === 1);
-    expect(electron.shell.opened).toEqual([`http://127.0.0.1:${port(d)}/console/?token=stand-in`]);
+    const url = electron.shell.opened[0]!;
+    expect(url).toBe(`http://127.0.0.1:${port(d)}/console/#token=${server!.token}`);
+    expect(server!.token.length).toBeGreaterThan(16);
 
-    const win = electron.BrowserWindow.all[0]!;
-    createBridge(electron.rendererIpc(win)).onEvent(() => undefined);
-    const sessions = service!.sessions.size;
-    electron.menuItem('Settings…').click!();
-    expect(win.webContents.url).toBe('app://switchboard/console/#settings');
-    expect(service!.sessions.size).toBe(sessions); // a same-page view change keeps the session
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('./assets/app.js');
+    const token = new URL(url).hash.replace('#token=', '');
+    const api = `ws://127.0.0.1:${port(d)}/console/api?token=${token}`;
+    expect(((await consoleApi(api, 'snapshot', {})) as Snapshot).listeners[0]!.port).toBe(port(d));
+    expect((await fetch(`http://127.0.0.1:${port(d)}/console/api?token=wrong`)).status).toBe(401);
+
+    // A change from the browser console is stored and shown in the menu like one from the window.
+    await consoleApi(api, 'updateSettings', { patch: { host: '0.0.0.0' } });
+    expect(stored()).toEqual({ port: 0, host: '0.0.0.0' });
+    expect(electron.menuItem('Share on LAN').checked).toBe(true);
+
     electron.menuItem('Show Settings File').click!();
     expect(electron.shell.shown).toEqual([join(userData, SETTINGS_FILE)]);
   });
 
-  it('on quit closes every client socket with 1001 and a reason, then stops listening', async () => {
+  it('on quit closes every client socket with 1001 and a reason, browser consoles included, then stops listening', async () => {
     const d = await start({ port: 0 });
     const a = await client(d);
     const b = await client(d, '/msg-relay');
+    const browser = await client(d, `/console/api?token=${server!.token}`);
     const listening = port(d);
     electron.app.quit();
     expect(await a.closed).toEqual({ code: 1001, reason: 'Switchboard is shutting down' });
     expect(await b.closed).toEqual({ code: 1001, reason: 'Switchboard is shutting down' });
+    expect(await browser.closed).toEqual({ code: 1001, reason: 'Switchboard is shutting down' });
     await electron.app.done;
     expect(electron.app.quitting).toBe(true);
     await expect(Client.open(`ws://127.0.0.1:${listening}/`)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('still quits, and says so, when stopping fails', async () => {
-    writeFileSync(join(userData, SETTINGS_FILE), JSON.stringify({ port: 0 }));
-    const d = await Desktop.start({
-      rendererDir,
-      preloadPath: '',
-      createConsole: (relay) => ({ ...standInConsole(relay), close: () => { throw new Error('service stuck'); } }),
-    });
+    // The real console, stopped for real, whose stop then throws: the one failure injected here.
+    const stuck: ConsoleFactory = (relay) => {
+      const real = realConsole(relay);
+      return {
+        ...real,
+        stop() {
+          real.stop();
+          throw new Error('service stuck');
+        },
+      };
+    };
+    const d = await start({ port: 0 }, stuck);
+    desktop = undefined;
     electron.app.quit();
     await electron.app.done;
     expect(electron.app.quitting).toBe(true);
     expect(electron.dialog.errors).toEqual([{ title: 'Switchboard did not stop cleanly', content: 'service stuck' }]);
-    await d!.relay.stop();
+    await d.relay.stop();
   });
 
   it('quits when its last window closes (except on macOS)', async () => {
@@ -302,7 +373,7 @@ describe('desktop main process', () => {
 
     electron.reset(userData);
     electron.app.hasLock = false;
-    expect(await Desktop.start({ rendererDir, preloadPath: '', createConsole: standInConsole })).toBeUndefined();
+    expect(await Desktop.start({ rendererDir, preloadPath: '', createConsole: realConsole })).toBeUndefined();
     await electron.app.done;
     expect(electron.app.quitting).toBe(true);
     expect(electron.BrowserWindow.all).toHaveLength(0);
@@ -310,7 +381,7 @@ describe('desktop main process', () => {
 
   it('refuses bad stored settings with an error naming the key, and exits 1', async () => {
     writeFileSync(join(userData, SETTINGS_FILE), JSON.stringify({ port: 'eighty' }));
-    const d = await Desktop.start({ rendererDir, preloadPath: '', createConsole: standInConsole });
+    const d = await Desktop.start({ rendererDir, preloadPath: '', createConsole: realConsole });
     expect(d).toBeUndefined();
     expect(electron.app.exitCode).toBe(1);
     expect(electron.dialog.errors[0]!.title).toBe('Switchboard cannot start');
