@@ -1,0 +1,193 @@
+import { performance } from 'node:perf_hooks';
+import { BenchClient, closeAll, connectMany, Latencies, parsePayload, payload, pool, round, sleep, type RelayProcess } from './load.js';
+import type { ProtocolAdapter } from './protocols.js';
+
+/** One protocol on one relay process. */
+export interface Target {
+  name: string;
+  adapter: ProtocolAdapter;
+  relay: RelayProcess;
+}
+
+export type Figures = Record<string, number>;
+
+const PAIRS = 10;
+/** Messages in flight per unicast pair when saturating. */
+const UNICAST_WINDOW = 64;
+/** Broadcasts in flight when saturating a fan-out. */
+const FANOUT_WINDOW = 8;
+const WARMUP_MS = 500;
+/** How long to wait for messages still in flight once sending stops. */
+const DRAIN_MS = 3000;
+
+async function drain(done: () => boolean): Promise<void> {
+  const deadline = performance.now() + DRAIN_MS;
+  while (!done() && performance.now() < deadline) await sleep(10);
+}
+
+/** Warms up, then measures for `durationMs`; `measuring` tells delivery handlers when to count. */
+async function measure(durationMs: number, measuring: (on: boolean) => void): Promise<number> {
+  await sleep(WARMUP_MS);
+  measuring(true);
+  const t0 = performance.now();
+  await sleep(durationMs);
+  measuring(false);
+  return (performance.now() - t0) / 1000;
+}
+
+export interface UnicastOptions {
+  size: number;
+  durationMs: number;
+  /** Messages per second across all pairs; without it each pair keeps a window in flight. */
+  rate?: number;
+}
+
+/** Ten sender -> receiver pairs in one room. */
+export async function unicast(t: Target, room: string, o: UnicastOptions): Promise<Figures> {
+  const receivers = await connectMany(t.adapter, t.relay.port, PAIRS, () => room);
+  const senders = await connectMany(t.adapter, t.relay.port, PAIRS, () => room);
+  let ticker: NodeJS.Timeout | undefined;
+  try {
+    const lat = new Latencies();
+    let sent = 0;
+    let delivered = 0;
+    let counted = 0;
+    let sending = true;
+    let measuring = false;
+    const sendFrom = (i: number): void => senders[i]!.send(t.adapter.unicast(receivers[i]!.id, payload(sent++, o.size)));
+    receivers.forEach((r, i) => {
+      r.onPayload = (p, at) => {
+        delivered++;
+        if (measuring) {
+          counted++;
+          lat.add(parsePayload(p, at).latencyMs);
+        }
+        if (sending && o.rate === undefined) sendFrom(i);
+      };
+    });
+    const start = performance.now();
+    if (o.rate !== undefined) {
+      const rate = o.rate;
+      ticker = setInterval(() => {
+        const due = Math.min(Math.floor((rate * (performance.now() - start)) / 1000) - sent, rate);
+        for (let k = 0; k < due; k++) sendFrom(sent % PAIRS);
+      }, 1);
+    } else for (let i = 0; i < PAIRS; i++) for (let k = 0; k < UNICAST_WINDOW; k++) sendFrom(i);
+    const seconds = await measure(o.durationMs, (on) => (measuring = on));
+    sending = false;
+    clearInterval(ticker);
+    await drain(() => delivered >= sent);
+    return { msgsPerSec: round(counted / seconds), ...lat.summary(), sent, losses: sent - delivered };
+  } finally {
+    clearInterval(ticker);
+    await closeAll([...senders, ...receivers]);
+  }
+}
+
+/** One sender to every other member of a room, a window of broadcasts in flight. */
+export async function fanout(t: Target, room: string, size: number, durationMs: number): Promise<Figures> {
+  const receivers = await connectMany(t.adapter, t.relay.port, size, () => room);
+  const sender = await BenchClient.connect(t.adapter, t.relay.port, room);
+  try {
+    const lat = new Latencies();
+    const pending = new Map<number, number>();
+    let seq = 0;
+    let delivered = 0;
+    let counted = 0;
+    let sending = true;
+    let measuring = false;
+    const broadcast = (): void => {
+      pending.set(seq, 0);
+      sender.send(t.adapter.broadcast(payload(seq++, 32)));
+    };
+    for (const r of receivers) {
+      r.onPayload = (p, at) => {
+        const { seq: s, latencyMs } = parsePayload(p, at);
+        delivered++;
+        if (measuring) {
+          counted++;
+          lat.add(latencyMs);
+        }
+        const got = (pending.get(s) ?? 0) + 1;
+        if (got < size) pending.set(s, got);
+        else {
+          pending.delete(s);
+          if (sending) broadcast();
+        }
+      };
+    }
+    for (let k = 0; k < FANOUT_WINDOW; k++) broadcast();
+    const seconds = await measure(durationMs, (on) => (measuring = on));
+    sending = false;
+    await drain(() => delivered >= seq * size);
+    const { p50, p99 } = lat.summary();
+    return { deliveriesPerSec: round(counted / seconds), p50, p99, broadcasts: seq, losses: seq * size - delivered };
+  } finally {
+    await closeAll([sender, ...receivers]);
+  }
+}
+
+/** Connect, wait for the greeting, close: `cycles` times, `concurrency` at once, each in its own room. */
+export async function churn(t: Target, room: string, cycles: number, concurrency: number, deadlineMs: number): Promise<Figures> {
+  const t0 = performance.now();
+  let failures = 0;
+  let firstError: string | undefined;
+  await pool(cycles, concurrency, async (i) => {
+    if (performance.now() - t0 > deadlineMs) {
+      failures++;
+      return;
+    }
+    try {
+      const c = await BenchClient.connect(t.adapter, t.relay.port, `${room}-${i}`, 5000);
+      await c.close();
+    } catch (err) {
+      failures++;
+      firstError ??= (err as Error).message;
+    }
+  });
+  if (firstError) process.stdout.write(`  churn ${t.name}: ${failures} failed, first: ${firstError}\n`);
+  return { connsPerSec: round((cycles - failures) / ((performance.now() - t0) / 1000)), failures };
+}
+
+/** `count` connections greeted and left idle, in rooms of ten: the relay's memory per connection. */
+export async function idle(t: Target, room: string, count: number): Promise<Figures> {
+  const before = await t.relay.memory();
+  const clients: BenchClient[] = [];
+  let failures = 0;
+  await pool(count, 100, async (i) => {
+    try {
+      clients.push(await BenchClient.connect(t.adapter, t.relay.port, `${room}-${Math.floor(i / 10)}`));
+    } catch {
+      failures++;
+    }
+  });
+  try {
+    await sleep(1000);
+    const after = await t.relay.memory();
+    const perConn = (bytes: number): number => round(bytes / Math.max(1, clients.length) / 1024, 2);
+    return {
+      connections: clients.length,
+      failures,
+      rssKiBPerConn: perConn(after.rss - before.rss),
+      heapKiBPerConn: perConn(after.heapUsed + after.external - before.heapUsed - before.external),
+    };
+  } finally {
+    await closeAll(clients);
+  }
+}
+
+/** Unicast with a console subscribed to all traffic, against the mean of runs with none before and after. */
+export async function consoleCost(t: Target, room: string, durationMs: number): Promise<Figures> {
+  const run = (suffix: string): Promise<Figures> => unicast(t, `${room}-${suffix}`, { size: 32, durationMs });
+  const before = await run('a');
+  await t.relay.console(true);
+  let subscribed: Figures;
+  try {
+    subscribed = await run('b');
+  } finally {
+    await t.relay.console(false);
+  }
+  const after = await run('c');
+  const none = (before.msgsPerSec! + after.msgsPerSec!) / 2;
+  return { noneMsgsPerSec: round(none), subscribedMsgsPerSec: subscribed.msgsPerSec!, costPct: round((1 - subscribed.msgsPerSec! / none) * 100, 1) };
+}
