@@ -26,8 +26,8 @@ export class RelayProcess {
     readonly ready: Ready,
   ) {}
 
-  static async start(kind: RelayKind, execArgv: string[] = []): Promise<RelayProcess> {
-    const script = fileURLToPath(new URL('./relay-process.js', import.meta.url));
+  /** `script` is relay-process.js of this build, or of another build to compare with. */
+  static async start(kind: RelayKind, execArgv: string[] = [], script = fileURLToPath(new URL('./relay-process.js', import.meta.url))): Promise<RelayProcess> {
     const child = fork(script, [kind], { execArgv: ['--expose-gc', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ready = await withTimeout(
       new Promise<Ready>((resolve, reject) => {
@@ -57,6 +57,12 @@ export class RelayProcess {
 
   memory(): Promise<Memory> {
     return this.ask<Memory>({ cmd: 'memory' });
+  }
+
+  /** CPU time the relay process has used, user plus system, in microseconds. */
+  async cpuMicros(): Promise<number> {
+    const u = await this.ask<NodeJS.CpuUsage>({ cmd: 'cpu' });
+    return u.user + u.system;
   }
 
   /**

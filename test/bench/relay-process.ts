@@ -10,7 +10,7 @@ import { startBareRelay } from './bare-relay.js';
 
 export type RelayKind = 'bare' | 'switchboard';
 
-export type Command = { cmd: 'memory' } | { cmd: 'console'; on: boolean } | { cmd: 'exit' };
+export type Command = { cmd: 'memory' } | { cmd: 'cpu' } | { cmd: 'console'; on: boolean } | { cmd: 'exit' };
 
 export interface Ready {
   ready: true;
@@ -51,7 +51,7 @@ function memory(): Memory {
 }
 
 async function main(kind: RelayKind): Promise<void> {
-  const send = (msg: Ready | Memory | { ok: true }): void => void process.send!(msg);
+  const send = (msg: Ready | Memory | NodeJS.CpuUsage | { ok: true }): void => void process.send!(msg);
   let stop: () => Promise<void>;
   let unsubscribe: (() => void) | undefined;
   let tap: TrafficTap | undefined;
@@ -68,6 +68,7 @@ async function main(kind: RelayKind): Promise<void> {
   }
   process.on('message', (msg: Command) => {
     if (msg.cmd === 'memory') send(memory());
+    else if (msg.cmd === 'cpu') send(process.cpuUsage());
     else if (msg.cmd === 'console') {
       unsubscribe?.();
       unsubscribe = msg.on && tap ? subscribeToTap(tap) : undefined;

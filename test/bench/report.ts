@@ -28,10 +28,12 @@ const LABELS: Record<string, string> = {
   noneMsgsPerSec: 'msgs/s, no console',
   subscribedMsgsPerSec: 'msgs/s, console subscribed',
   costPct: 'console cost %',
+  relayCpuPct: 'relay CPU % of one core',
+  relayCpuUsPerMsg: 'relay CPU us per delivery',
 };
 
 /** Figures whose ratio to the floor means something (counts of zero do not). */
-const RATIO = new Set(['msgsPerSec', 'deliveriesPerSec', 'connsPerSec', 'p50', 'p99', 'max', 'rssKiBPerConn', 'heapKiBPerConn']);
+const RATIO = new Set(['msgsPerSec', 'deliveriesPerSec', 'connsPerSec', 'p50', 'p99', 'max', 'rssKiBPerConn', 'heapKiBPerConn', 'relayCpuUsPerMsg']);
 
 const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-US') : String(x));
 

@@ -15,6 +15,8 @@ import { churn, consoleCost, fanout, idle, unicast, type Figures, type Target } 
  *   --only a,b       run only these scenarios (ids below)
  *   --profile DIR    run Switchboard's relay processes under node --cpu-prof, profiles to DIR
  *   --out DIR        where results go (default test/bench/results)
+ *   --compare DIR    also run msg-relay on another build's output folder (its dist/), to
+ *                    measure a change before and after under the same load
  */
 
 interface Scenario {
@@ -49,7 +51,7 @@ const SCENARIOS: Scenario[] = [
   { id: 'console', title: 'unicast 32 B, console subscribed vs none', bare: false, run: (t, room) => consoleCost(t, room, 2000) },
 ];
 
-function args(): { only?: Set<string>; profile?: string; out: string } {
+function args(): { only?: Set<string>; profile?: string; compare?: string; out: string } {
   const argv = process.argv.slice(2);
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
@@ -57,7 +59,13 @@ function args(): { only?: Set<string>; profile?: string; out: string } {
   };
   const only = value('--only');
   const profile = value('--profile');
-  return { only: only ? new Set(only.split(',')) : undefined, profile: profile ? resolve(profile) : undefined, out: resolve(value('--out') ?? 'test/bench/results') };
+  const compare = value('--compare');
+  return {
+    only: only ? new Set(only.split(',')) : undefined,
+    profile: profile ? resolve(profile) : undefined,
+    compare: compare ? resolve(compare, 'test/bench/relay-process.js') : undefined,
+    out: resolve(value('--out') ?? 'test/bench/results'),
+  };
 }
 
 const say = (line: string): void => void process.stdout.write(line + '\n');
@@ -76,14 +84,15 @@ async function main(): Promise<void> {
   say(`switchboard bench: ${results.machine.cores} cores, load ${results.load.start.join(' ')}`);
 
   const profileArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${opts.profile}`] : [];
-  const wanted: { name: string; kind: RelayKind; adapter: ProtocolAdapter }[] = [
+  const wanted: { name: string; kind: RelayKind; adapter: ProtocolAdapter; script?: string }[] = [
     { name: 'bare', kind: 'bare', adapter: bare },
+    ...(opts.compare ? [{ name: 'msg-relay (compared)', kind: 'switchboard' as const, adapter: msgRelay, script: opts.compare }] : []),
     { name: 'msg-relay', kind: 'switchboard', adapter: msgRelay },
     { name: 'spacewar', kind: 'switchboard', adapter: spacewar },
   ];
   const targets: Target[] = [];
   for (const w of wanted) {
-    const relay = await RelayProcess.start(w.kind, w.kind === 'switchboard' ? profileArgs : []);
+    const relay = await RelayProcess.start(w.kind, w.kind === 'switchboard' ? profileArgs : [], w.script);
     if (w.kind === 'bare' || relay.ready.protocols.includes(w.adapter.protocol)) {
       targets.push({ name: w.name, adapter: w.adapter, relay });
       results.targets[w.name] = { ran: true };

@@ -25,15 +25,29 @@ async function drain(done: () => boolean): Promise<void> {
   while (!done() && performance.now() < deadline) await sleep(10);
 }
 
+interface Window {
+  seconds: number;
+  /** CPU the relay used in the window, in microseconds. */
+  relayCpu: number;
+}
+
 /** Warms up, then measures for `durationMs`; `measuring` tells delivery handlers when to count. */
-async function measure(durationMs: number, measuring: (on: boolean) => void): Promise<number> {
+async function measure(t: Target, durationMs: number, measuring: (on: boolean) => void): Promise<Window> {
   await sleep(WARMUP_MS);
+  const cpu0 = await t.relay.cpuMicros();
   measuring(true);
   const t0 = performance.now();
   await sleep(durationMs);
   measuring(false);
-  return (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, relayCpu: (await t.relay.cpuMicros()) - cpu0 };
 }
+
+/** The relay's CPU per message, which other load on the machine disturbs less than a rate. */
+const cpuFigures = (w: Window, messages: number): Figures => ({
+  relayCpuPct: round((w.relayCpu / 1e6 / w.seconds) * 100),
+  relayCpuUsPerMsg: round(w.relayCpu / Math.max(1, messages), 2),
+});
 
 export interface UnicastOptions {
   size: number;
@@ -73,11 +87,11 @@ export async function unicast(t: Target, room: string, o: UnicastOptions): Promi
         for (let k = 0; k < due; k++) sendFrom(sent % PAIRS);
       }, 1);
     } else for (let i = 0; i < PAIRS; i++) for (let k = 0; k < UNICAST_WINDOW; k++) sendFrom(i);
-    const seconds = await measure(o.durationMs, (on) => (measuring = on));
+    const w = await measure(t, o.durationMs, (on) => (measuring = on));
     sending = false;
     clearInterval(ticker);
     await drain(() => delivered >= sent);
-    return { msgsPerSec: round(counted / seconds), ...lat.summary(), sent, losses: sent - delivered };
+    return { msgsPerSec: round(counted / w.seconds), ...lat.summary(), sent, losses: sent - delivered, ...cpuFigures(w, counted) };
   } finally {
     clearInterval(ticker);
     await closeAll([...senders, ...receivers]);
@@ -117,11 +131,11 @@ export async function fanout(t: Target, room: string, size: number, durationMs: 
       };
     }
     for (let k = 0; k < FANOUT_WINDOW; k++) broadcast();
-    const seconds = await measure(durationMs, (on) => (measuring = on));
+    const w = await measure(t, durationMs, (on) => (measuring = on));
     sending = false;
     await drain(() => delivered >= seq * size);
     const { p50, p99 } = lat.summary();
-    return { deliveriesPerSec: round(counted / seconds), p50, p99, broadcasts: seq, losses: seq * size - delivered };
+    return { deliveriesPerSec: round(counted / w.seconds), p50, p99, broadcasts: seq, losses: seq * size - delivered, ...cpuFigures(w, counted) };
   } finally {
     await closeAll([sender, ...receivers]);
   }
