@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import type { ProtocolAdapter } from './protocols.js';
@@ -115,7 +116,19 @@ export class BenchClient {
     });
   }
 
+  private corked = false;
+
+  /** Frames sent in one tick leave in one write, as the relay's own do, so the load generator stays cheap. */
   send(frame: string): void {
+    const tcp = (this.ws as unknown as { _socket?: Writable })._socket;
+    if (tcp && !this.corked) {
+      this.corked = true;
+      tcp.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        tcp.uncork();
+      });
+    }
     this.ws.send(frame);
   }
 

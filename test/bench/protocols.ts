@@ -2,7 +2,8 @@
  * How the bench speaks each protocol: how to connect and join a room, address a peer or the
  * whole room, and find the bench's payload in a delivery. Parsing is only as deep as the
  * bench's own frames need, so the load generator spends its time on sockets, not on parsing.
- * Payloads start with "b" and hold no quotes, spaces or escapes.
+ * Payloads start with "b" and hold no quotes, spaces or escapes, and ids are base64url or
+ * digits, so frames are built by plain concatenation.
  */
 export interface ProtocolAdapter {
   /** The protocol, as the relay process reports the ones it speaks. */
@@ -45,8 +46,8 @@ export const msgRelay: ProtocolAdapter = {
     if (!frame.includes('"message_type":"connection_id"')) return undefined;
     return (JSON.parse(frame) as { connection_id: string }).connection_id;
   },
-  unicast: (to, payload) => JSON.stringify({ to, d: payload }),
-  broadcast: (payload) => JSON.stringify({ to: 'group', meta_filter: '*', d: payload }),
+  unicast: (to, payload) => `{"to":"${to}","d":"${payload}"}`,
+  broadcast: (payload) => `{"to":"group","meta_filter":"*","d":"${payload}"}`,
   payload(frame) {
     const at = frame.indexOf(PAYLOAD_KEY);
     if (at < 0) return undefined;
