@@ -11,56 +11,70 @@ export function fitReason(reason: string): string {
   return cut + '...';
 }
 
+const OWN_CLOSES: Record<number, string> = {
+  1002: 'WebSocket protocol error in a frame',
+  1007: 'a text frame was not valid UTF-8',
+};
+
 /**
  * ws closes a socket itself on a frame it cannot accept, with a code and no reason. Every close
  * the relay makes is explained, so the reason is filled in from the code.
  */
 function explainOwnCloses(ws: WebSocket, maxPayload: number): void {
   const close = ws.close.bind(ws);
-  const reasons: Record<number, string> = {
-    1002: 'WebSocket protocol error in a frame',
-    1007: 'a text frame was not valid UTF-8',
-    1009: `message too big: the limit is ${maxPayload} bytes`,
-  };
-  ws.close = (code?: number, reason?: string | Buffer) => close(code, reason ?? (code !== undefined ? reasons[code] : undefined));
+  const explain = (code: number): string | undefined => (code === 1009 ? `message too big: the limit is ${maxPayload} bytes` : OWN_CLOSES[code]);
+  ws.close = (code?: number, reason?: string | Buffer) => close(code, reason ?? (code !== undefined ? explain(code) : undefined));
 }
 
 /** The TCP socket under a ws WebSocket, which ws keeps in a field it does not type. */
 const tcpOf = (ws: WebSocket): Writable | undefined => (ws as unknown as { _socket?: Writable })._socket ?? undefined;
 
 /**
- * Frames sent to one socket in the same tick go out in one write: the socket is corked on the
- * first and uncorked once the tick's work is done. ws otherwise makes a system call per frame,
- * which under load costs the relay more than everything else it does.
+ * A peer's WebSocket. Frames sent to it in the same tick go out in one write: the socket is
+ * corked on the first and uncorked once the tick's work is done. ws otherwise makes a system
+ * call per frame, which under load cost the relay more than everything else it does. A class
+ * rather than closures: it is one small object per connection.
  */
-function coalescing(ws: WebSocket): (frame: Buffer) => void {
-  const tcp = tcpOf(ws);
-  if (!tcp) return (frame) => ws.send(frame, { binary: false });
-  let corked = false;
-  const flush = (): void => {
-    corked = false;
-    tcp.uncork();
-  };
-  return (frame) => {
-    if (!corked) {
-      corked = true;
-      tcp.cork();
-      process.nextTick(flush);
+class WsTransport implements Transport {
+  private corked = false;
+  private readonly tcp: Writable | undefined;
+
+  constructor(private readonly ws: WebSocket) {
+    this.tcp = tcpOf(ws);
+  }
+
+  send(frame: Buffer): void {
+    if (this.tcp && !this.corked) {
+      this.corked = true;
+      this.tcp.cork();
+      process.nextTick(uncork, this);
     }
-    ws.send(frame, { binary: false });
-  };
+    this.ws.send(frame, { binary: false });
+  }
+
+  flush(): void {
+    this.corked = false;
+    this.tcp?.uncork();
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, fitReason(reason));
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  ping(payload: string): void {
+    this.ws.ping(payload);
+  }
 }
+
+const uncork = (t: WsTransport): void => t.flush();
 
 export function wsTransport(ws: WebSocket, maxPayload: number): Transport {
   explainOwnCloses(ws, maxPayload);
-  return {
-    send: coalescing(ws),
-    close: (code, reason) => ws.close(code, fitReason(reason)),
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    ping: (payload) => ws.ping(payload),
-  };
+  return new WsTransport(ws);
 }
 
 export type FrameHandler = (data: Buffer, isBinary: boolean) => void;
