@@ -2,7 +2,7 @@ import type { ProtocolName } from '../config/schema.js';
 import { PROTOCOLS } from '../config/schema.js';
 import type { EventLog } from './log.js';
 import { Peer, type PeerInit } from './peer.js';
-import { preview, type TrafficKind, type TrafficTap } from './tap.js';
+import { preview, type TrafficKind, type TrafficRecord, type TrafficTap } from './tap.js';
 
 /** Who a delivery goes to. Every form stays inside one protocol; rooms isolate within it. */
 export type Target =
@@ -42,7 +42,6 @@ export interface PresenceListener {
   left?(peer: Peer, code: number, reason: string): void;
 }
 
-const roomKey = (protocol: ProtocolName, room: string): string => `${protocol}\u0000${room}`;
 
 /**
  * The hub owns who receives what: the peers, the rooms that isolate them, routing, presence,
@@ -51,7 +50,8 @@ const roomKey = (protocol: ProtocolName, room: string): string => `${protocol}\u
 export class Hub {
   private readonly byKey = new Map<string, Peer>();
   private readonly byProtocol = new Map<ProtocolName, Map<string, Peer>>(PROTOCOLS.map((p) => [p, new Map()]));
-  private readonly rooms = new Map<string, Map<string, Peer>>();
+  /** Rooms per protocol, members by wire id. Two levels, not one joined key: routing looks a room up per message. */
+  private readonly rooms = new Map<ProtocolName, Map<string, Map<string, Peer>>>(PROTOCOLS.map((p) => [p, new Map()]));
   private readonly departures = new WeakMap<Peer, () => void>();
   private readonly presence = new Set<PresenceListener>();
   readonly counters: Record<ProtocolName, ProtocolCounters>;
@@ -83,36 +83,33 @@ export class Hub {
   }
 
   join(peer: Peer, room: string): void {
-    const key = roomKey(peer.protocol, room);
-    let members = this.rooms.get(key);
-    if (!members) this.rooms.set(key, (members = new Map()));
+    const rooms = this.rooms.get(peer.protocol)!;
+    let members = rooms.get(room);
+    if (!members) rooms.set(room, (members = new Map()));
     members.set(peer.id, peer);
     peer.rooms.add(room);
   }
 
   leave(peer: Peer, room: string): void {
-    const key = roomKey(peer.protocol, room);
-    const members = this.rooms.get(key);
+    const rooms = this.rooms.get(peer.protocol)!;
+    const members = rooms.get(room);
     if (members?.get(peer.id) === peer) members.delete(peer.id);
-    if (members?.size === 0) this.rooms.delete(key);
+    if (members?.size === 0) rooms.delete(room);
     peer.rooms.delete(room);
   }
 
   /** Members of a room in the order they joined. */
   members(protocol: ProtocolName, room: string): IterableIterator<Peer> {
-    return (this.rooms.get(roomKey(protocol, room)) ?? new Map<string, Peer>()).values();
+    return (this.rooms.get(protocol)!.get(room) ?? new Map<string, Peer>()).values();
   }
 
   roomSize(protocol: ProtocolName, room: string): number {
-    return this.rooms.get(roomKey(protocol, room))?.size ?? 0;
+    return this.rooms.get(protocol)!.get(room)?.size ?? 0;
   }
 
   /** Every room as [protocol, room, member count]. */
   *allRooms(): IterableIterator<[ProtocolName, string, number]> {
-    for (const [key, members] of this.rooms) {
-      const cut = key.indexOf('\u0000');
-      yield [key.slice(0, cut) as ProtocolName, key.slice(cut + 1), members.size];
-    }
+    for (const [protocol, rooms] of this.rooms) for (const [room, members] of rooms) yield [protocol, room, members.size];
   }
 
   peer(key: string): Peer | undefined {
@@ -199,7 +196,7 @@ export class Hub {
     if ('peer' in to) return [to.peer];
     if ('peers' in to) return to.peers;
     if ('id' in to) {
-      const p = this.rooms.get(roomKey(to.protocol, to.room))?.get(to.id);
+      const p = this.rooms.get(to.protocol)!.get(to.room)?.get(to.id);
       return p ? [p] : [];
     }
     const pool = 'everyone' in to ? this.byProtocol.get(to.protocol)!.values() : this.members(to.protocol, to.room);
@@ -288,7 +285,8 @@ export class Hub {
     code?: number,
     reason?: string,
   ): void {
-    const rec = { kind, protocol, room, from, to, recipients, size, preview: preview(frame) } as Parameters<TrafficTap['push']>[0];
+    // seq and ts are the tap's to set; naming them here gives every record one shape from birth.
+    const rec: TrafficRecord = { seq: 0, ts: 0, kind, protocol, room, from, to, recipients, size, preview: preview(frame) };
     if (code !== undefined) {
       rec.code = code;
       rec.reason = reason ?? '';
