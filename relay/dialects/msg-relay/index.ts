@@ -30,15 +30,23 @@ const isJsonSpace = (byte: number | undefined): boolean => byte === 0x20 || byte
  * appended before the closing brace (the same JSON value), which spares re-serializing every
  * message; otherwise the parsed message is serialized again.
  */
-function forwarded(data: Buffer, m: Message, from: string): Buffer {
+function forwarded(data: Buffer, m: Message, from: Peer): Buffer {
   if ('from' in m || 'message_type' in m) {
-    m.from = from;
+    m.from = from.id;
     m.message_type = 'peer_communication';
     return Buffer.from(JSON.stringify(m));
   }
   let end = data.length - 1;
   while (isJsonSpace(data[end])) end--;
-  return Buffer.concat([data.subarray(0, end), Buffer.from(`,"from":${JSON.stringify(from)},"message_type":"peer_communication"}`)]);
+  return Buffer.concat([data.subarray(0, end), signature(from)]);
+}
+
+/** The keys appended to a peer's messages, made when it first sends one. */
+const signatures = new WeakMap<Peer, Buffer>();
+function signature(peer: Peer): Buffer {
+  let bytes = signatures.get(peer);
+  if (!bytes) signatures.set(peer, (bytes = Buffer.from(`,"from":${JSON.stringify(peer.id)},"message_type":"peer_communication"}`)));
+  return bytes;
 }
 
 /** The first value of a header, as the original's HTTPMessage[...] returns it. */
@@ -112,10 +120,10 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
       reply(peer, { from: HOST, to: peer.id, peer_list: list, message_type: 'peer_list', meta_filter: m.meta_filter });
     } else if (m.to === 'group') {
       const filter = 'meta_filter' in m ? matcher(m.meta_filter) : () => false;
-      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, except: peer, filter }, frame: forwarded(data, m, peer.id), inbound: text });
+      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, except: peer, filter }, frame: forwarded(data, m, peer), inbound: text });
     } else {
       const id = typeof m.to === 'string' ? m.to : '';
-      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, id }, frame: forwarded(data, m, peer.id), inbound: text });
+      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, id }, frame: forwarded(data, m, peer), inbound: text });
     }
   }
 
