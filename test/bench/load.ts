@@ -70,8 +70,8 @@ export class RelayProcess {
    * Subscribes a console to all of this relay's traffic, or ends the subscription. For now the
    * subscriber reads the tap inside the relay process; the real console client can take its place here.
    */
-  async console(on: boolean): Promise<void> {
-    await this.ask<{ ok: true }>({ cmd: 'console', on });
+  async console(on: boolean, maxBatch?: number): Promise<void> {
+    await this.ask<{ ok: true }>({ cmd: 'console', on, maxBatch });
   }
 
   async stop(): Promise<void> {

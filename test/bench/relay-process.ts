@@ -10,7 +10,8 @@ import { startBareRelay } from './bare-relay.js';
 
 export type RelayKind = 'bare' | 'switchboard';
 
-export type Command = { cmd: 'memory' } | { cmd: 'cpu' } | { cmd: 'console'; on: boolean } | { cmd: 'exit' };
+/** `maxBatch` bounds a console batch to the newest records; the rest count as skipped. */
+export type Command = { cmd: 'memory' } | { cmd: 'cpu' } | { cmd: 'console'; on: boolean; maxBatch?: number } | { cmd: 'exit' };
 
 export interface Ready {
   ready: true;
@@ -32,12 +33,13 @@ const CONSOLE_BATCH_MS = 50;
  * A console subscribed to all traffic, as the ConsoleService will be: it reads the tap on a
  * timer and serializes each batch for its UI. It stands in for the real service until it exists.
  */
-function subscribeToTap(tap: TrafficTap): () => void {
+function subscribeToTap(tap: TrafficTap, maxBatch = tap.capacity): () => void {
   let cursor = tap.head;
   const timer = setInterval(() => {
-    const batch = tap.read(cursor);
+    const from = Math.max(cursor, tap.head - maxBatch);
+    const batch = tap.read(from, maxBatch);
+    JSON.stringify({ records: batch.records, skipped: batch.skipped + from - cursor });
     cursor = batch.next;
-    JSON.stringify({ records: batch.records, skipped: batch.skipped });
   }, CONSOLE_BATCH_MS);
   return () => clearInterval(timer);
 }
@@ -71,7 +73,7 @@ async function main(kind: RelayKind): Promise<void> {
     else if (msg.cmd === 'cpu') send(process.cpuUsage());
     else if (msg.cmd === 'console') {
       unsubscribe?.();
-      unsubscribe = msg.on && tap ? subscribeToTap(tap) : undefined;
+      unsubscribe = msg.on && tap ? subscribeToTap(tap, msg.maxBatch) : undefined;
       send({ ok: true });
     } else {
       unsubscribe?.();

@@ -28,6 +28,8 @@ const LABELS: Record<string, string> = {
   noneMsgsPerSec: 'msgs/s, no console',
   subscribedMsgsPerSec: 'msgs/s, console subscribed',
   costPct: 'console cost %',
+  boundedMsgsPerSec: 'msgs/s, console batches <= 1,000 records',
+  boundedCostPct: 'bounded console cost %',
   relayCpuPct: 'relay CPU % of one core',
   relayCpuUsPerMsg: 'relay CPU us per delivery',
 };

@@ -190,18 +190,28 @@ export async function idle(t: Target, room: string, count: number): Promise<Figu
   }
 }
 
-/** Unicast with a console subscribed to all traffic, against the mean of runs with none before and after. */
+/** Records per batch a console that shows only the newest traffic would take (20,000 a second). */
+const BOUNDED_BATCH = 1000;
+
+/**
+ * Unicast with a console subscribed to all traffic, against the mean of runs with none before
+ * and after; and with a console whose batches are bounded to the newest records.
+ */
 export async function consoleCost(t: Target, room: string, durationMs: number): Promise<Figures> {
   const run = (suffix: string): Promise<Figures> => unicast(t, `${room}-${suffix}`, { size: 32, durationMs });
+  const subscribed = async (suffix: string, maxBatch?: number): Promise<number> => {
+    await t.relay.console(true, maxBatch);
+    try {
+      return (await run(suffix)).msgsPerSec!;
+    } finally {
+      await t.relay.console(false);
+    }
+  };
   const before = await run('a');
-  await t.relay.console(true);
-  let subscribed: Figures;
-  try {
-    subscribed = await run('b');
-  } finally {
-    await t.relay.console(false);
-  }
-  const after = await run('c');
+  const all = await subscribed('b');
+  const bounded = await subscribed('c', BOUNDED_BATCH);
+  const after = await run('d');
   const none = (before.msgsPerSec! + after.msgsPerSec!) / 2;
-  return { noneMsgsPerSec: round(none), subscribedMsgsPerSec: subscribed.msgsPerSec!, costPct: round((1 - subscribed.msgsPerSec! / none) * 100, 1) };
+  const cost = (x: number): number => round((1 - x / none) * 100, 1);
+  return { noneMsgsPerSec: round(none), subscribedMsgsPerSec: all, costPct: cost(all), boundedMsgsPerSec: bounded, boundedCostPct: cost(bounded) };
 }
