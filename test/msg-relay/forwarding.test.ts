@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '../helpers/client.js';
 import { startRelay, type Running } from '../helpers/relay.js';
 
-/** What peers receive is the sender's message with `from` and `message_type` set, however it was written. */
+/**
+ * What peers receive is the sender's message with `from` and `message_type` set, however it
+ * was written; and a burst arrives whole, once and in order, though the relay sends the frames
+ * one peer gets in one tick in one write.
+ */
 
 let relay: Running;
 let clients: Client[] = [];
@@ -56,5 +60,16 @@ describe('msg-relay forwarding', () => {
     await b.c.next();
     a.c.send('{"to":"group","meta_filter":"*","d":"all"}');
     for (const r of [b, c]) expect(JSON.parse(await r.c.next())).toEqual({ to: 'group', meta_filter: '*', d: 'all', from: a.id, message_type: 'peer_communication' });
+  });
+
+  it('delivers a burst of frames to one peer whole and in order', async () => {
+    const a = await join('burst');
+    const b = await join('burst');
+    await a.c.next();
+    const count = 300;
+    // Sent in one tick, so the relay reads the burst in few reads and answers each in one tick.
+    for (let i = 0; i < count; i++) a.c.sendJson({ to: b.id, i, pad: 'x'.repeat(i * 7) });
+    for (let i = 0; i < count; i++) expect(await b.c.json()).toMatchObject({ i, pad: 'x'.repeat(i * 7), from: a.id });
+    expect(await b.c.drain(100)).toEqual([]);
   });
 });
