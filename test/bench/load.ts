@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import type { ProtocolAdapter } from './protocols.js';
-import type { Command, Memory, Ready, RelayKind } from './relay-process.js';
+import type { Command, Memory, Ready, RelayKind, Usage } from './relay-process.js';
 
 /** What the load generator needs from the pieces it drives: every wait here has a deadline. */
 
@@ -60,10 +60,9 @@ export class RelayProcess {
     return this.ask<Memory>({ cmd: 'memory' });
   }
 
-  /** CPU time the relay process has used, user plus system, in microseconds. */
-  async cpuMicros(): Promise<number> {
-    const u = await this.ask<NodeJS.CpuUsage>({ cmd: 'cpu' });
-    return u.user + u.system;
+  /** CPU the relay process has used, and how late its event loop ran since the last call. */
+  usage(): Promise<Usage> {
+    return this.ask<Usage>({ cmd: 'usage' });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../relay/config/load.js';
 import type { TrafficTap } from '../../relay/core/tap.js';
 import { Relay } from '../../relay/relay.js';
@@ -11,13 +12,20 @@ import { startBareRelay } from './bare-relay.js';
 export type RelayKind = 'bare' | 'switchboard';
 
 /** `maxBatch` bounds a console batch to the newest records; the rest count as skipped. */
-export type Command = { cmd: 'memory' } | { cmd: 'cpu' } | { cmd: 'console'; on: boolean; maxBatch?: number } | { cmd: 'exit' };
+export type Command = { cmd: 'memory' } | { cmd: 'usage' } | { cmd: 'console'; on: boolean; maxBatch?: number } | { cmd: 'exit' };
 
 export interface Ready {
   ready: true;
   port: number;
   /** Protocols the relay speaks ("bare" for the floor). */
   protocols: string[];
+}
+
+/** CPU used since the start, and the event loop's delays since the last ask. */
+export interface Usage {
+  cpuMicros: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
 }
 
 export interface Memory {
@@ -53,7 +61,9 @@ function memory(): Memory {
 }
 
 async function main(kind: RelayKind): Promise<void> {
-  const send = (msg: Ready | Memory | NodeJS.CpuUsage | { ok: true }): void => void process.send!(msg);
+  const send = (msg: Ready | Memory | Usage | { ok: true }): void => void process.send!(msg);
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
   let stop: () => Promise<void>;
   let unsubscribe: (() => void) | undefined;
   let tap: TrafficTap | undefined;
@@ -62,7 +72,8 @@ async function main(kind: RelayKind): Promise<void> {
     stop = () => new Promise((resolve) => server.close(() => resolve()));
     send({ ready: true, port, protocols: ['bare'] });
   } else {
-    const relay = new Relay(loadConfig({ overrides: { host: '127.0.0.1', port: 0 } }));
+    // SWITCHBOARD_* variables apply, to bench other settings; it always listens on 127.0.0.1.
+    const relay = new Relay(loadConfig({ env: process.env, overrides: { host: '127.0.0.1', port: 0 } }));
     const [main] = await relay.start();
     tap = relay.tap;
     stop = () => relay.stop();
@@ -70,7 +81,11 @@ async function main(kind: RelayKind): Promise<void> {
   }
   process.on('message', (msg: Command) => {
     if (msg.cmd === 'memory') send(memory());
-    else if (msg.cmd === 'cpu') send(process.cpuUsage());
+    else if (msg.cmd === 'usage') {
+      const { user, system } = process.cpuUsage();
+      send({ cpuMicros: user + system, lagP99Ms: lag.percentile(99) / 1e6, lagMaxMs: lag.max / 1e6 });
+      lag.reset();
+    }
     else if (msg.cmd === 'console') {
       unsubscribe?.();
       unsubscribe = msg.on && tap ? subscribeToTap(tap, msg.maxBatch) : undefined;

@@ -20,7 +20,7 @@ const LABELS: Record<string, string> = {
   max: 'latency max ms',
   sent: 'sent',
   broadcasts: 'broadcasts',
-  losses: 'losses',
+  losses: 'losses (undelivered 3 s after the last send)',
   failures: 'failures',
   connections: 'connections',
   rssKiBPerConn: 'RSS KiB per connection',
@@ -32,6 +32,7 @@ const LABELS: Record<string, string> = {
   boundedCostPct: 'bounded console cost %',
   relayCpuPct: 'relay CPU % of one core',
   relayCpuUsPerMsg: 'relay CPU us per delivery',
+  relayLagP99Ms: 'relay event-loop delay p99 ms',
 };
 
 /** Figures whose ratio to the floor means something (counts of zero do not). */

@@ -29,24 +29,28 @@ interface Window {
   seconds: number;
   /** CPU the relay used in the window, in microseconds. */
   relayCpu: number;
+  /** The 99th percentile of the relay's event-loop delay in the window: its own share of latency. */
+  relayLagP99: number;
 }
 
 /** Warms up, then measures for `durationMs`; `measuring` tells delivery handlers when to count. */
 async function measure(t: Target, durationMs: number, measuring: (on: boolean) => void): Promise<Window> {
   await sleep(WARMUP_MS);
-  const cpu0 = await t.relay.cpuMicros();
+  const start = await t.relay.usage();
   measuring(true);
   const t0 = performance.now();
   await sleep(durationMs);
   measuring(false);
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, relayCpu: (await t.relay.cpuMicros()) - cpu0 };
+  const end = await t.relay.usage();
+  return { seconds, relayCpu: end.cpuMicros - start.cpuMicros, relayLagP99: end.lagP99Ms };
 }
 
 /** The relay's CPU per message, which other load on the machine disturbs less than a rate. */
 const cpuFigures = (w: Window, messages: number): Figures => ({
   relayCpuPct: round((w.relayCpu / 1e6 / w.seconds) * 100),
   relayCpuUsPerMsg: round(w.relayCpu / Math.max(1, messages), 2),
+  relayLagP99Ms: round(w.relayLagP99, 2),
 });
 
 export interface UnicastOptions {
