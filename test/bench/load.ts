@@ -140,22 +140,20 @@ export class BenchClient {
   }
 }
 
-/** Runs `task(i)` for i in [0, count), at most `concurrency` at a time. */
-export async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const out = new Array<T>(count);
+/** Runs `task(i)` for i in [0, count), at most `concurrency` at a time, starting none after the deadline. */
+export async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>, deadlineMs = 60_000): Promise<void> {
+  const deadline = performance.now() + deadlineMs;
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < count) {
-      const i = next++;
-      out[i] = await task(i);
-    }
+    while (next < count && performance.now() < deadline) await task(next++);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return out;
+  if (next < count) throw new Error(`${count - next} of ${count} tasks not started within ${deadlineMs} ms`);
 }
 
-export function connectMany(adapter: ProtocolAdapter, port: number, count: number, room: (i: number) => string): Promise<BenchClient[]> {
-  return pool(count, 100, (i) => BenchClient.connect(adapter, port, room(i)));
+/** Connects `count` clients into `into`, so the caller can close those that connected when the rest fail. */
+export function connectMany(adapter: ProtocolAdapter, port: number, count: number, room: (i: number) => string, into: BenchClient[]): Promise<void> {
+  return pool(count, 100, async (i) => void into.push(await BenchClient.connect(adapter, port, room(i))));
 }
 
 export async function closeAll(clients: BenchClient[]): Promise<void> {

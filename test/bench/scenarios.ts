@@ -62,10 +62,12 @@ export interface UnicastOptions {
 
 /** Ten sender -> receiver pairs in one room. */
 export async function unicast(t: Target, room: string, o: UnicastOptions): Promise<Figures> {
-  const receivers = await connectMany(t.adapter, t.relay.port, PAIRS, () => room);
-  const senders = await connectMany(t.adapter, t.relay.port, PAIRS, () => room);
+  const receivers: BenchClient[] = [];
+  const senders: BenchClient[] = [];
   let ticker: NodeJS.Timeout | undefined;
   try {
+    await connectMany(t.adapter, t.relay.port, PAIRS, () => room, receivers);
+    await connectMany(t.adapter, t.relay.port, PAIRS, () => room, senders);
     const lat = new Latencies();
     let sent = 0;
     let delivered = 0;
@@ -104,9 +106,12 @@ export async function unicast(t: Target, room: string, o: UnicastOptions): Promi
 
 /** One sender to every other member of a room, a window of broadcasts in flight. */
 export async function fanout(t: Target, room: string, size: number, durationMs: number): Promise<Figures> {
-  const receivers = await connectMany(t.adapter, t.relay.port, size, () => room);
-  const sender = await BenchClient.connect(t.adapter, t.relay.port, room);
+  const clients: BenchClient[] = [];
   try {
+    await connectMany(t.adapter, t.relay.port, size, () => room, clients);
+    const receivers = clients.slice();
+    const sender = await BenchClient.connect(t.adapter, t.relay.port, room);
+    clients.push(sender);
     const lat = new Latencies();
     const pending = new Map<number, number>();
     let seq = 0;
@@ -141,7 +146,7 @@ export async function fanout(t: Target, room: string, size: number, durationMs: 
     const { p50, p99 } = lat.summary();
     return { deliveriesPerSec: round(counted / w.seconds), p50, p99, broadcasts: seq, losses: seq * size - delivered, ...cpuFigures(w, counted) };
   } finally {
-    await closeAll([sender, ...receivers]);
+    await closeAll(clients);
   }
 }
 
@@ -172,14 +177,14 @@ export async function idle(t: Target, room: string, count: number): Promise<Figu
   const before = await t.relay.memory();
   const clients: BenchClient[] = [];
   let failures = 0;
-  await pool(count, 100, async (i) => {
-    try {
-      clients.push(await BenchClient.connect(t.adapter, t.relay.port, `${room}-${Math.floor(i / 10)}`));
-    } catch {
-      failures++;
-    }
-  });
   try {
+    await pool(count, 100, async (i) => {
+      try {
+        clients.push(await BenchClient.connect(t.adapter, t.relay.port, `${room}-${Math.floor(i / 10)}`));
+      } catch {
+        failures++;
+      }
+    });
     await sleep(1000);
     const after = await t.relay.memory();
     const perConn = (bytes: number): number => round(bytes / Math.max(1, clients.length) / 1024, 2);
