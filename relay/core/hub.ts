@@ -2,7 +2,7 @@ import type { ProtocolName } from '../config/schema.js';
 import { PROTOCOLS } from '../config/schema.js';
 import type { EventLog } from './log.js';
 import { Peer, type PeerInit } from './peer.js';
-import { preview, type TrafficKind, type TrafficRecord, type TrafficTap } from './tap.js';
+import type { NewRecord, TrafficKind, TrafficTap } from './tap.js';
 
 /** Who a delivery goes to. Every form stays inside one protocol; rooms isolate within it. */
 export type Target =
@@ -155,7 +155,9 @@ export class Hub {
     const kind: TrafficKind = sender ? 'message' : d.from === 'operator' ? 'operator' : 'relay';
     const shown = d.inbound ?? firstOut ?? (typeof d.frame === 'function' ? '' : d.frame);
     const room = 'room' in d.to ? (d.to.room ?? null) : sender ? firstRoom(sender) : null;
-    const to = 'peer' in d.to ? d.to.peer.id : 'id' in d.to ? d.to.id : delivered === 1 && only ? only.id : null;
+    // The recipient's own id string when there is one: the tap keeps it, and a string parsed from
+    // the frame would live on in the ring and cost every young-generation collection a copy.
+    const to = delivered === 1 && only ? only.id : 'peer' in d.to ? d.to.peer.id : 'id' in d.to ? d.to.id : null;
     this.record(kind, protocol, room, sender ? sender.id : d.from === 'operator' ? 'operator' : 'relay', to, delivered, byteLength(shown), shown);
     return delivered;
   }
@@ -285,8 +287,7 @@ export class Hub {
     code?: number,
     reason?: string,
   ): void {
-    // seq and ts are the tap's to set; naming them here gives every record one shape from birth.
-    const rec: TrafficRecord = { seq: 0, ts: 0, kind, protocol, room, from, to, recipients, size, preview: preview(frame) };
+    const rec: NewRecord = { kind, protocol, room, from, to, recipients, size, frame };
     if (code !== undefined) {
       rec.code = code;
       rec.reason = reason ?? '';
