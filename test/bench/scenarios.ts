@@ -17,6 +17,8 @@ const UNICAST_WINDOW = 64;
 /** Broadcasts in flight when saturating a fan-out. */
 const FANOUT_WINDOW = 8;
 const WARMUP_MS = 500;
+/** The most a paced sender catches up in one tick after a stall. */
+const MAX_BURST_MS = 5;
 /** How long to wait for messages still in flight once sending stops. */
 const DRAIN_MS = 3000;
 
@@ -85,12 +87,17 @@ export async function unicast(t: Target, room: string, o: UnicastOptions): Promi
         if (sending && o.rate === undefined) sendFrom(i);
       };
     });
-    const start = performance.now();
     if (o.rate !== undefined) {
-      const rate = o.rate;
+      const perMs = o.rate / 1000;
+      let last = performance.now();
+      let owed = 0;
+      // Each tick sends what the rate owes since the last; a stalled load generator drops what it
+      // owes past MAX_BURST_MS rather than firing it in one burst that would measure itself.
       ticker = setInterval(() => {
-        const due = Math.min(Math.floor((rate * (performance.now() - start)) / 1000) - sent, rate);
-        for (let k = 0; k < due; k++) sendFrom(sent % PAIRS);
+        const now = performance.now();
+        owed = Math.min(owed + perMs * (now - last), perMs * MAX_BURST_MS);
+        last = now;
+        for (; owed >= 1; owed--) sendFrom(sent % PAIRS);
       }, 1);
     } else for (let i = 0; i < PAIRS; i++) for (let k = 0; k < UNICAST_WINDOW; k++) sendFrom(i);
     const w = await measure(t, o.durationMs, (on) => (measuring = on));
