@@ -3,7 +3,7 @@ import { PROTOCOLS } from '../config/schema.js';
 import { NO_LIMITS, TokenBucket, type HubLimits } from './limits.js';
 import type { EventLog } from './log.js';
 import { Peer, type PeerInit } from './peer.js';
-import { preview, type TrafficKind, type TrafficTap } from './tap.js';
+import type { NewRecord, TrafficKind, TrafficTap } from './tap.js';
 
 /** Who a delivery goes to. Every form stays inside one protocol; rooms isolate within it. */
 export type Target =
@@ -43,7 +43,6 @@ export interface PresenceListener {
   left?(peer: Peer, code: number, reason: string): void;
 }
 
-const roomKey = (protocol: ProtocolName, room: string): string => `${protocol}\u0000${room}`;
 
 /**
  * The hub owns who receives what: the peers, the rooms that isolate them, routing, presence,
@@ -52,7 +51,10 @@ const roomKey = (protocol: ProtocolName, room: string): string => `${protocol}\u
 export class Hub {
   private readonly byKey = new Map<string, Peer>();
   private readonly byProtocol = new Map<ProtocolName, Map<string, Peer>>(PROTOCOLS.map((p) => [p, new Map()]));
-  private readonly rooms = new Map<string, Map<string, Peer>>();
+  /** Rooms per protocol, members by wire id. Two levels, not one joined key: routing looks a room up per message. */
+  private readonly rooms = new Map<ProtocolName, Map<string, Map<string, Peer>>>(PROTOCOLS.map((p) => [p, new Map()]));
+  /** Rooms open across every protocol, for the room limit. */
+  private roomCount = 0;
   private readonly departures = new WeakMap<Peer, () => void>();
   private readonly presence = new Set<PresenceListener>();
   private readonly buckets = new WeakMap<Peer, TokenBucket>();
@@ -93,14 +95,15 @@ export class Hub {
    * 1013 instead, and false is returned.
    */
   join(peer: Peer, room: string): boolean {
-    const key = roomKey(peer.protocol, room);
-    let members = this.rooms.get(key);
+    const rooms = this.rooms.get(peer.protocol)!;
+    let members = rooms.get(room);
     if (!members) {
       if (this.roomRefused(peer.protocol, room)) {
         this.close(peer, 1013, `room limit reached: the relay holds ${this.limits.maxRooms} rooms`);
         return false;
       }
-      this.rooms.set(key, (members = new Map()));
+      rooms.set(room, (members = new Map()));
+      this.roomCount++;
     }
     members.set(peer.id, peer);
     peer.rooms.add(room);
@@ -109,32 +112,32 @@ export class Hub {
 
   /** Whether joining this room would open a room over the limit. */
   roomRefused(protocol: ProtocolName, room: string): boolean {
-    return this.rooms.size >= this.limits.maxRooms && !this.rooms.has(roomKey(protocol, room));
+    return this.roomCount >= this.limits.maxRooms && !this.rooms.get(protocol)!.has(room);
   }
 
   leave(peer: Peer, room: string): void {
-    const key = roomKey(peer.protocol, room);
-    const members = this.rooms.get(key);
+    const rooms = this.rooms.get(peer.protocol)!;
+    const members = rooms.get(room);
     if (members?.get(peer.id) === peer) members.delete(peer.id);
-    if (members?.size === 0) this.rooms.delete(key);
+    if (members?.size === 0) {
+      rooms.delete(room);
+      this.roomCount--;
+    }
     peer.rooms.delete(room);
   }
 
   /** Members of a room in the order they joined. */
   members(protocol: ProtocolName, room: string): IterableIterator<Peer> {
-    return (this.rooms.get(roomKey(protocol, room)) ?? new Map<string, Peer>()).values();
+    return (this.rooms.get(protocol)!.get(room) ?? new Map<string, Peer>()).values();
   }
 
   roomSize(protocol: ProtocolName, room: string): number {
-    return this.rooms.get(roomKey(protocol, room))?.size ?? 0;
+    return this.rooms.get(protocol)!.get(room)?.size ?? 0;
   }
 
   /** Every room as [protocol, room, member count]. */
   *allRooms(): IterableIterator<[ProtocolName, string, number]> {
-    for (const [key, members] of this.rooms) {
-      const cut = key.indexOf('\u0000');
-      yield [key.slice(0, cut) as ProtocolName, key.slice(cut + 1), members.size];
-    }
+    for (const [protocol, rooms] of this.rooms) for (const [room, members] of rooms) yield [protocol, room, members.size];
   }
 
   peer(key: string): Peer | undefined {
@@ -182,7 +185,9 @@ export class Hub {
     const kind: TrafficKind = sender ? 'message' : d.from === 'operator' ? 'operator' : 'relay';
     const shown = d.inbound ?? firstOut ?? (typeof d.frame === 'function' ? '' : d.frame);
     const room = 'room' in d.to ? (d.to.room ?? null) : firstRoom(sender ?? ('peer' in d.to ? d.to.peer : undefined));
-    const to = 'peer' in d.to ? d.to.peer.id : 'id' in d.to ? d.to.id : delivered === 1 && only ? only.id : null;
+    // The recipient's own id string when there is one: the tap keeps it, and a string parsed from
+    // the frame would live on in the ring and cost every young-generation collection a copy.
+    const to = delivered === 1 && only ? only.id : 'peer' in d.to ? d.to.peer.id : 'id' in d.to ? d.to.id : null;
     this.record(kind, protocol, room, sender ? sender.id : d.from === 'operator' ? 'operator' : 'relay', to, delivered, byteLength(shown), shown);
     return delivered;
   }
@@ -239,7 +244,7 @@ export class Hub {
     if ('peer' in to) return [to.peer];
     if ('peers' in to) return to.peers;
     if ('id' in to) {
-      const p = this.rooms.get(roomKey(to.protocol, to.room))?.get(to.id);
+      const p = this.rooms.get(to.protocol)!.get(to.room)?.get(to.id);
       return p ? [p] : [];
     }
     const pool = 'everyone' in to ? this.byProtocol.get(to.protocol)!.values() : this.members(to.protocol, to.room);
@@ -332,7 +337,7 @@ export class Hub {
     code?: number,
     reason?: string,
   ): void {
-    const rec = { kind, protocol, room, from, to, recipients, size, preview: preview(frame) } as Parameters<TrafficTap['push']>[0];
+    const rec: NewRecord = { kind, protocol, room, from, to, recipients, size, frame };
     if (code !== undefined) {
       rec.code = code;
       rec.reason = reason ?? '';

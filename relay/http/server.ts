@@ -37,6 +37,14 @@ export interface ListenerInfo {
   urls: string[];
 }
 
+/**
+ * A socket's error handler for its whole life. Module-level on purpose: a closure in upgrade()
+ * would share its scope with the accept callback and keep every request and URL alive.
+ */
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
+
 /** Addresses a client on this machine or the LAN can reach a listener at. */
 export function reachableHosts(host: string): string[] {
   if (host !== '0.0.0.0' && host !== '::') return [host];
@@ -194,7 +202,7 @@ export class RelayServer {
   }
 
   private upgrade(spec: ListenerSpec, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     settleClientAddress(req, this.trust);
     const url = new URL(req.url ?? '/', 'http://relay');
     if (spec.main && this.upgrades.some((u) => u(req, socket, head, url))) return;

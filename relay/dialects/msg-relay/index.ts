@@ -23,6 +23,33 @@ interface Summary {
 const summary = (p: Peer): Summary => ({ connection_id: p.id, peer_meta: p.meta as string });
 const groupOf = (p: Peer): string => p.rooms.values().next().value as string;
 
+const isJsonSpace = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+
+/**
+ * What peers receive: the sender's message with `from` and `message_type` set, as the original
+ * updates its dict. When the client sent neither key, its own bytes are kept and the two keys
+ * appended before the closing brace (the same JSON value), which spares re-serializing every
+ * message; otherwise the parsed message is serialized again.
+ */
+function forwarded(data: Buffer, m: Message, from: Peer): Buffer {
+  if ('from' in m || 'message_type' in m) {
+    m.from = from.id;
+    m.message_type = 'peer_communication';
+    return Buffer.from(JSON.stringify(m));
+  }
+  let end = data.length - 1;
+  while (isJsonSpace(data[end])) end--;
+  return Buffer.concat([data.subarray(0, end), signature(from)]);
+}
+
+/** The keys appended to a peer's messages, made when it first sends one. */
+const signatures = new WeakMap<Peer, Buffer>();
+function signature(peer: Peer): Buffer {
+  let bytes = signatures.get(peer);
+  if (!bytes) signatures.set(peer, (bytes = Buffer.from(`,"from":${JSON.stringify(peer.id)},"message_type":"peer_communication"}`)));
+  return bytes;
+}
+
 /** The first value of a header, as the original's HTTPMessage[...] returns it. */
 function header(req: IncomingMessage, name: string): string | undefined {
   return req.headersDistinct[name]?.[0];
@@ -64,7 +91,8 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
     return (p) => fnmatch(p.meta as string, filter);
   };
 
-  function onText(peer: Peer, text: string): void {
+  function onText(peer: Peer, data: Buffer): void {
+    const text = data.toString();
     if (text === 'ping') {
       hub.note(peer, text);
       hub.deliver(peer, Buffer.from('pong'));
@@ -82,7 +110,6 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
       return;
     }
     const m = msg as Message;
-    m.from = peer.id;
     const group = groupOf(peer);
     if ('meta_filter' in m && typeof m.meta_filter !== 'string' && (m.to === 'group' || (m.to === HOST && m.command === 'list_peers'))) {
       hub.close(peer, 1008, 'meta_filter must be a string');
@@ -99,13 +126,11 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
       for (const p of hub.members(PROTOCOL, group)) if (p !== peer && match(p)) list.push(summary(p));
       reply(peer, { from: HOST, to: peer.id, peer_list: list, message_type: 'peer_list', meta_filter: m.meta_filter });
     } else if (m.to === 'group') {
-      m.message_type = 'peer_communication';
       const filter = 'meta_filter' in m ? matcher(m.meta_filter) : () => false;
-      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, except: peer, filter }, frame: JSON.stringify(m), inbound: text });
+      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, except: peer, filter }, frame: forwarded(data, m, peer), inbound: text });
     } else {
-      m.message_type = 'peer_communication';
       const id = typeof m.to === 'string' ? m.to : '';
-      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, id }, frame: JSON.stringify(m), inbound: text });
+      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, id }, frame: forwarded(data, m, peer), inbound: text });
     }
   }
 
@@ -130,7 +155,7 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
       );
       bindSocket(hub, peer, ws, (data, isBinary) => {
         if (isBinary) hub.close(peer, 1003, 'Server Unsupported Data: Text Only');
-        else onText(peer, data.toString());
+        else onText(peer, data);
       });
       if (!hub.join(peer, group)) return;
       announce(peer, group, 'peer_connect');

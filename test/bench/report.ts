@@ -1,0 +1,103 @@
+import type { Figures } from './scenarios.js';
+
+export interface Results {
+  startedAt: string;
+  seconds: number;
+  machine: { cpu: string; cores: number; memoryGiB: number; freeGiB: number; node: string };
+  /** 1, 5 and 15 minute load averages when the run started and ended. */
+  load: { start: number[]; end: number[] };
+  targets: Record<string, { ran: boolean; reason?: string }>;
+  scenarios: Record<string, { title: string; figures: Record<string, Figures>; errors: Record<string, string> }>;
+}
+
+const LABELS: Record<string, string> = {
+  msgsPerSec: 'delivered msgs/s',
+  deliveriesPerSec: 'deliveries/s',
+  connsPerSec: 'connections/s',
+  rate: 'offered msgs/s',
+  p50: 'latency p50 ms',
+  p99: 'latency p99 ms',
+  max: 'latency max ms',
+  sent: 'sent',
+  broadcasts: 'broadcasts',
+  losses: 'losses (undelivered 3 s after the last send)',
+  failures: 'failures',
+  connections: 'connections',
+  rssKiBPerConn: 'RSS KiB per connection',
+  heapKiBPerConn: 'heap + external KiB per connection',
+  noneMsgsPerSec: 'msgs/s, no console',
+  subscribedMsgsPerSec: 'msgs/s, console subscribed',
+  costPct: 'console cost %',
+  boundedMsgsPerSec: 'msgs/s, console batches <= 1,000 records',
+  boundedCostPct: 'bounded console cost %',
+  relayCpuPct: 'relay CPU % of one core',
+  relayCpuUsPerMsg: 'relay CPU us per delivery',
+  relayLagP99Ms: 'relay event-loop delay p99 ms',
+};
+
+/** Figures whose ratio to the floor means something (counts of zero do not). */
+const RATIO = new Set(['msgsPerSec', 'deliveriesPerSec', 'connsPerSec', 'p50', 'p99', 'max', 'rssKiBPerConn', 'heapKiBPerConn', 'relayCpuUsPerMsg']);
+
+const fmt = (x: number): string => (Number.isInteger(x) ? x.toLocaleString('en-US') : String(x));
+
+interface Check {
+  what: string;
+  figure(r: Results, target: string): number | undefined;
+  unit: string;
+  met(x: number): boolean;
+}
+
+const ratio = (r: Results, scenario: string, key: string, target: string): number | undefined => {
+  const f = r.scenarios[scenario]?.figures;
+  const x = f?.[target]?.[key];
+  const floor = f?.bare?.[key];
+  return x !== undefined && floor ? Math.round((x / floor) * 100) / 100 : undefined;
+};
+
+const figure = (r: Results, scenario: string, key: string, target: string): number | undefined => r.scenarios[scenario]?.figures[target]?.[key];
+
+const CHECKS: Check[] = [
+  ...[
+    ['unicast-32', 'msgsPerSec', 'unicast 32 B'],
+    ['unicast-4k', 'msgsPerSec', 'unicast 4 KiB'],
+    ['fanout-100', 'deliveriesPerSec', 'fan-out 100'],
+    ['fanout-1000', 'deliveriesPerSec', 'fan-out 1,000'],
+  ].map(([s, key, what]): Check => ({ what: `${what} throughput >= 0.8 x bare`, figure: (r, t) => ratio(r, s!, key!, t), unit: 'x', met: (x) => x >= 0.8 })),
+  { what: 'p99 <= 5 ms at half the saturated unicast rate', figure: (r, t) => figure(r, 'unicast-half', 'p99', t), unit: 'ms', met: (x) => x <= 5 },
+  { what: 'idle RSS <= 16 KiB per connection', figure: (r, t) => figure(r, 'idle', 'rssKiBPerConn', t), unit: 'KiB', met: (x) => x <= 16 },
+  { what: 'subscribed console costs <= 10%', figure: (r, t) => figure(r, 'console', 'costPct', t), unit: '%', met: (x) => x <= 10 },
+];
+
+export function renderMarkdown(r: Results): string {
+  const names = Object.keys(r.targets);
+  const out: string[] = [
+    '# Switchboard benchmark',
+    '',
+    `${r.startedAt}, ${r.seconds} s. Machine: ${r.machine.cores} x ${r.machine.cpu}, ${r.machine.memoryGiB} GiB (${r.machine.freeGiB} free), Node ${r.machine.node}.`,
+    `Load average (1, 5, 15 min): ${r.load.start.join(' ')} at the start, ${r.load.end.join(' ')} at the end.`,
+    'Each relay runs in its own process; one load-generator process drives real ws clients over 127.0.0.1.',
+    'In brackets: the ratio to the bare ws relay (the floor).',
+    '',
+  ];
+  for (const [name, t] of Object.entries(r.targets)) if (!t.ran) out.push(`- ${name} skipped: ${t.reason}`);
+  out.push('', `| scenario | figure | ${names.join(' | ')} |`, `|---|---|${names.map(() => '---:').join('|')}|`);
+  for (const s of Object.values(r.scenarios)) {
+    const keys = [...new Set(Object.values(s.figures).flatMap((f) => Object.keys(f)))];
+    keys.forEach((key, i) => {
+      const cells = names.map((n) => {
+        const x = s.figures[n]?.[key];
+        if (x === undefined) return i === 0 ? (s.errors[n] ?? (r.targets[n]?.ran ? 'n/a' : 'skipped')) : '';
+        const floor = s.figures.bare?.[key];
+        return n !== 'bare' && RATIO.has(key) && floor ? `${fmt(x)} (${(x / floor).toFixed(2)})` : fmt(x);
+      });
+      out.push(`| ${i === 0 ? s.title : ''} | ${LABELS[key] ?? key} | ${cells.join(' | ')} |`);
+    });
+  }
+  out.push('', '## Targets', '', '| protocol | target | figure | met |', '|---|---|---:|---|');
+  for (const n of names.filter((n) => n !== 'bare' && r.targets[n]?.ran))
+    for (const c of CHECKS) {
+      const x = c.figure(r, n);
+      out.push(`| ${n} | ${c.what} | ${x === undefined ? 'not measured' : `${x} ${c.unit}`} | ${x === undefined ? '' : c.met(x) ? 'yes' : 'NO'} |`);
+    }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,233 @@
+import { performance } from 'node:perf_hooks';
+import { BenchClient, closeAll, connectMany, Latencies, parsePayload, payload, pool, round, sleep, type RelayProcess } from './load.js';
+import type { ProtocolAdapter } from './protocols.js';
+
+/** One protocol on one relay process. */
+export interface Target {
+  name: string;
+  adapter: ProtocolAdapter;
+  relay: RelayProcess;
+}
+
+export type Figures = Record<string, number>;
+
+const PAIRS = 10;
+/** Messages in flight per unicast pair when saturating. */
+const UNICAST_WINDOW = 64;
+/** Broadcasts in flight when saturating a fan-out. */
+const FANOUT_WINDOW = 8;
+const WARMUP_MS = 500;
+/** The most a paced sender catches up in one tick after a stall. */
+const MAX_BURST_MS = 5;
+/** How long to wait for messages still in flight once sending stops. */
+const DRAIN_MS = 3000;
+
+async function drain(done: () => boolean): Promise<void> {
+  const deadline = performance.now() + DRAIN_MS;
+  while (!done() && performance.now() < deadline) await sleep(10);
+}
+
+interface Window {
+  seconds: number;
+  /** CPU the relay used in the window, in microseconds. */
+  relayCpu: number;
+  /** The 99th percentile of the relay's event-loop delay in the window: its own share of latency. */
+  relayLagP99: number;
+}
+
+/** Warms up, then measures for `durationMs`; `measuring` tells delivery handlers when to count. */
+async function measure(t: Target, durationMs: number, measuring: (on: boolean) => void): Promise<Window> {
+  await sleep(WARMUP_MS);
+  const start = await t.relay.usage();
+  measuring(true);
+  const t0 = performance.now();
+  await sleep(durationMs);
+  measuring(false);
+  const seconds = (performance.now() - t0) / 1000;
+  const end = await t.relay.usage();
+  return { seconds, relayCpu: end.cpuMicros - start.cpuMicros, relayLagP99: end.lagP99Ms };
+}
+
+/** The relay's CPU per message, which other load on the machine disturbs less than a rate. */
+const cpuFigures = (w: Window, messages: number): Figures => ({
+  relayCpuPct: round((w.relayCpu / 1e6 / w.seconds) * 100),
+  relayCpuUsPerMsg: round(w.relayCpu / Math.max(1, messages), 2),
+  relayLagP99Ms: round(w.relayLagP99, 2),
+});
+
+export interface UnicastOptions {
+  size: number;
+  durationMs: number;
+  /** Messages per second across all pairs; without it each pair keeps a window in flight. */
+  rate?: number;
+}
+
+/** Ten sender -> receiver pairs in one room. */
+export async function unicast(t: Target, room: string, o: UnicastOptions): Promise<Figures> {
+  const receivers: BenchClient[] = [];
+  const senders: BenchClient[] = [];
+  let ticker: NodeJS.Timeout | undefined;
+  try {
+    await connectMany(t.adapter, t.relay.port, PAIRS, () => room, receivers);
+    await connectMany(t.adapter, t.relay.port, PAIRS, () => room, senders);
+    const lat = new Latencies();
+    let sent = 0;
+    let delivered = 0;
+    let counted = 0;
+    let sending = true;
+    let measuring = false;
+    const sendFrom = (i: number): void => senders[i]!.send(t.adapter.unicast(receivers[i]!.id, payload(sent++, o.size)));
+    receivers.forEach((r, i) => {
+      r.onPayload = (p, at) => {
+        delivered++;
+        if (measuring) {
+          counted++;
+          lat.add(parsePayload(p, at).latencyMs);
+        }
+        if (sending && o.rate === undefined) sendFrom(i);
+      };
+    });
+    if (o.rate !== undefined) {
+      const perMs = o.rate / 1000;
+      let last = performance.now();
+      let owed = 0;
+      // Each tick sends what the rate owes since the last; a stalled load generator drops what it
+      // owes past MAX_BURST_MS rather than firing it in one burst that would measure itself.
+      ticker = setInterval(() => {
+        const now = performance.now();
+        owed = Math.min(owed + perMs * (now - last), perMs * MAX_BURST_MS);
+        last = now;
+        for (; owed >= 1; owed--) sendFrom(sent % PAIRS);
+      }, 1);
+    } else for (let i = 0; i < PAIRS; i++) for (let k = 0; k < UNICAST_WINDOW; k++) sendFrom(i);
+    const w = await measure(t, o.durationMs, (on) => (measuring = on));
+    sending = false;
+    clearInterval(ticker);
+    await drain(() => delivered >= sent);
+    return { msgsPerSec: round(counted / w.seconds), ...lat.summary(), sent, losses: sent - delivered, ...cpuFigures(w, counted) };
+  } finally {
+    clearInterval(ticker);
+    await closeAll([...senders, ...receivers]);
+  }
+}
+
+/** One sender to every other member of a room, a window of broadcasts in flight. */
+export async function fanout(t: Target, room: string, size: number, durationMs: number): Promise<Figures> {
+  const clients: BenchClient[] = [];
+  try {
+    await connectMany(t.adapter, t.relay.port, size, () => room, clients);
+    const receivers = clients.slice();
+    const sender = await BenchClient.connect(t.adapter, t.relay.port, room);
+    clients.push(sender);
+    const lat = new Latencies();
+    const pending = new Map<number, number>();
+    let seq = 0;
+    let delivered = 0;
+    let counted = 0;
+    let sending = true;
+    let measuring = false;
+    const broadcast = (): void => {
+      pending.set(seq, 0);
+      sender.send(t.adapter.broadcast(payload(seq++, 32)));
+    };
+    for (const r of receivers) {
+      r.onPayload = (p, at) => {
+        const { seq: s, latencyMs } = parsePayload(p, at);
+        delivered++;
+        if (measuring) {
+          counted++;
+          lat.add(latencyMs);
+        }
+        const got = (pending.get(s) ?? 0) + 1;
+        if (got < size) pending.set(s, got);
+        else {
+          pending.delete(s);
+          if (sending) broadcast();
+        }
+      };
+    }
+    for (let k = 0; k < FANOUT_WINDOW; k++) broadcast();
+    const w = await measure(t, durationMs, (on) => (measuring = on));
+    sending = false;
+    await drain(() => delivered >= seq * size);
+    const { p50, p99 } = lat.summary();
+    return { deliveriesPerSec: round(counted / w.seconds), p50, p99, broadcasts: seq, losses: seq * size - delivered, ...cpuFigures(w, counted) };
+  } finally {
+    await closeAll(clients);
+  }
+}
+
+/** Connect, wait for the greeting, close: `cycles` times, `concurrency` at once, each in its own room. */
+export async function churn(t: Target, room: string, cycles: number, concurrency: number, deadlineMs: number): Promise<Figures> {
+  const t0 = performance.now();
+  let failures = 0;
+  let firstError: string | undefined;
+  await pool(cycles, concurrency, async (i) => {
+    if (performance.now() - t0 > deadlineMs) {
+      failures++;
+      return;
+    }
+    try {
+      const c = await BenchClient.connect(t.adapter, t.relay.port, `${room}-${i}`, 5000);
+      await c.close();
+    } catch (err) {
+      failures++;
+      firstError ??= (err as Error).message;
+    }
+  });
+  if (firstError) process.stdout.write(`  churn ${t.name}: ${failures} failed, first: ${firstError}\n`);
+  return { connsPerSec: round((cycles - failures) / ((performance.now() - t0) / 1000)), failures };
+}
+
+/** `count` connections greeted and left idle, in rooms of ten: the relay's memory per connection. */
+export async function idle(t: Target, room: string, count: number): Promise<Figures> {
+  const before = await t.relay.memory();
+  const clients: BenchClient[] = [];
+  let failures = 0;
+  try {
+    await pool(count, 100, async (i) => {
+      try {
+        clients.push(await BenchClient.connect(t.adapter, t.relay.port, `${room}-${Math.floor(i / 10)}`));
+      } catch {
+        failures++;
+      }
+    });
+    await sleep(1000);
+    const after = await t.relay.memory();
+    const perConn = (bytes: number): number => round(bytes / Math.max(1, clients.length) / 1024, 2);
+    return {
+      connections: clients.length,
+      failures,
+      rssKiBPerConn: perConn(after.rss - before.rss),
+      heapKiBPerConn: perConn(after.heapUsed + after.external - before.heapUsed - before.external),
+    };
+  } finally {
+    await closeAll(clients);
+  }
+}
+
+/** Records per batch a console that shows only the newest traffic would take (20,000 a second). */
+const BOUNDED_BATCH = 1000;
+
+/**
+ * Unicast with a console subscribed to all traffic, against the mean of runs with none before
+ * and after; and with a console whose batches are bounded to the newest records.
+ */
+export async function consoleCost(t: Target, room: string, durationMs: number): Promise<Figures> {
+  const run = (suffix: string): Promise<Figures> => unicast(t, `${room}-${suffix}`, { size: 32, durationMs });
+  const subscribed = async (suffix: string, maxBatch?: number): Promise<number> => {
+    await t.relay.console(true, maxBatch);
+    try {
+      return (await run(suffix)).msgsPerSec!;
+    } finally {
+      await t.relay.console(false);
+    }
+  };
+  const before = await run('a');
+  const all = await subscribed('b');
+  const bounded = await subscribed('c', BOUNDED_BATCH);
+  const after = await run('d');
+  const none = (before.msgsPerSec! + after.msgsPerSec!) / 2;
+  const cost = (x: number): number => round((1 - x / none) * 100, 1);
+  return { noneMsgsPerSec: round(none), subscribedMsgsPerSec: all, costPct: cost(all), boundedMsgsPerSec: bounded, boundedCostPct: cost(bounded) };
+}
