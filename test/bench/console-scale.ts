@@ -29,7 +29,11 @@ const CONNECT_BATCH = 250;
 const STARTUP_MS = 20_000;
 
 async function startRelayProcess(): Promise<{ consoleUrl: string; wsUrl: string; stop(): void }> {
-  const child = spawn(process.execPath, ['dist/relay/cli.js', 'serve', '--port', '0', '--msg-relay-ping-after-seconds', '3600', '--msg-relay-close-after-seconds', '7200'], {
+  const child = spawn(process.execPath, [
+    'dist/relay/cli.js', 'serve', '--port', '0', '--msg-relay-ping-after-seconds', '3600', '--msg-relay-close-after-seconds', '7200',
+    // Every peer comes from 127.0.0.1: lift the per-address and total limits above the peer count.
+    '--max-connections', String(2 * PEERS), '--max-connections-per-address', String(2 * PEERS),
+  ], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
