@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Hub } from '../../core/hub.js';
+import { reportSocketError } from '../../core/socket.js';
 import { PROTOCOL, type Engine } from './engine.js';
 import { uuidParse } from './wire.js';
 
@@ -26,7 +27,10 @@ export function acceptSocket(engine: Engine, hub: Hub, ws: WebSocket, url: URL):
   ws.on('close', (code: number, reason: Buffer) => {
     if (conn.link.detachSocket(ws)) hub.gone(conn.peer, code, reason.toString());
   });
-  ws.on('error', (err: Error) => hub.log.add('warn', 'socket-error', `${PROTOCOL} ${conn.id}: ${err.message}`, { protocol: PROTOCOL, peer: conn.id }));
+  ws.on('error', (err: Error) => {
+    // A socket another has replaced no longer speaks for the connection.
+    if (conn.link.socket === ws) reportSocketError(hub, conn.peer, ws, err);
+  });
   engine.catchup(conn);
   // Attaching counts as activity, so a socket opened late is not collected before its first heartbeat (D8).
   engine.markActive(conn);
