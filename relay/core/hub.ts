@@ -90,14 +90,17 @@ export class Hub {
 
   /**
    * Puts a peer in a room. A peer that would open one room more than the limit is closed with
-   * 1013 instead, and false is returned.
+   * 1013 instead, and false is returned. A peer that has left joins nothing: it would stay in
+   * the room for good.
    */
   join(peer: Peer, room: string): boolean {
+    if (peer.closing) return false;
     const key = roomKey(peer.protocol, room);
     let members = this.rooms.get(key);
     if (!members) {
-      if (this.roomRefused(peer.protocol, room)) {
-        this.close(peer, 1013, `room limit reached: the relay holds ${this.limits.maxRooms} rooms`);
+      const full = this.roomsRefused(peer.protocol, [room]);
+      if (full) {
+        this.close(peer, 1013, full);
         return false;
       }
       this.rooms.set(key, (members = new Map()));
@@ -107,9 +110,12 @@ export class Hub {
     return true;
   }
 
-  /** Whether joining this room would open a room over the limit. */
-  roomRefused(protocol: ProtocolName, room: string): boolean {
-    return this.rooms.size >= this.limits.maxRooms && !this.rooms.has(roomKey(protocol, room));
+  /** Why joining all these rooms at once would open rooms over the limit, or undefined if it would not. */
+  roomsRefused(protocol: ProtocolName, rooms: Iterable<string>): string | undefined {
+    const fresh = new Set<string>();
+    for (const room of rooms) if (!this.rooms.has(roomKey(protocol, room))) fresh.add(room);
+    if (fresh.size === 0 || this.rooms.size + fresh.size <= this.limits.maxRooms) return undefined;
+    return `room limit reached: the relay holds ${this.limits.maxRooms} rooms`;
   }
 
   leave(peer: Peer, room: string): void {
