@@ -17,12 +17,6 @@ export interface FuzzProtocol {
   config: Partial<Config>;
   /** Frames the protocol's own parser must refuse or ignore (the engine adds generic junk). */
   junk: readonly string[];
-  /**
-   * Whether the relay closes a socket that stops mid-frame but keeps reading (a keepalive ping
-   * goes unanswered). channelstream has no ping: its heartbeats keep such a socket alive, as in
-   * the original, until TCP itself gives up.
-   */
-  closesStalledSockets: boolean;
   /** A fresh table of rooms for one relay. */
   session(relay: RelayAddress): FuzzSession;
 }
@@ -90,7 +84,6 @@ const everyone = (from: FuzzPeer | undefined, to: FuzzPeer): boolean => from !==
 const msgRelay: FuzzProtocol = {
   name: 'msg-relay',
   config: { msgRelayPingAfterSeconds: 1, msgRelayCloseAfterSeconds: 2 },
-  closesStalledSockets: true,
   junk: ['{"to":{"x":1}}', '{"to":null}', '{"to":"host","command":5}', '{"to":"group","meta_filter":"[[[!"}', '{"to":"host","command":"list_peers","meta_filter":"*"}',
     '{"to":"group","meta_filter":"*","__proto__":{"polluted":1}}', '{"to":"\\ud800"}', 'ping'],
   session: ({ url }) => {
@@ -115,7 +108,6 @@ const msgRelay: FuzzProtocol = {
 const compendium: FuzzProtocol = {
   name: 'compendium',
   config: { compendiumPingIntervalSeconds: 1, compendiumPingTimeoutSeconds: 1 },
-  closesStalledSockets: true,
   junk: ['{"type":"INIT"}', '{"type":"ROUTE"}', '{"type":"ROUTE","EpheWssAddr":["x"],"msg":1}', '{"type":"ROUTE","EpheWssAddr":"nobody","msg":{}}',
     '{"type":"DELIVER","msg":{"tag":"chaos:forged:0"}}', '{"type":"ERR","errCode":1,"errMsg":"x"}', '{"type":5}', '{"EpheWssAddr":"x"}'],
   session: ({ url }) => ({
@@ -139,7 +131,6 @@ const compendium: FuzzProtocol = {
 const spacewar: FuzzProtocol = {
   name: 'spacewar',
   config: { spacewarPingIntervalSeconds: 1, spacewarPingTimeoutSeconds: 1 },
-  closesStalledSockets: true,
   junk: ['nospace', '   ', '* ', '0 to-the-operator', '999999 nobody', '\u0085*\u0085x', '1 self'],
   session: ({ url }) => {
     const path = async (room: string): Promise<string> => `/ws-relay/${encodeURIComponent(room)}`;
@@ -160,7 +151,6 @@ const spacewar: FuzzProtocol = {
 const intercessor: FuzzProtocol = {
   name: 'intercessor',
   config: { intercessorPingIntervalSeconds: 1, intercessorPingTimeoutSeconds: 1 },
-  closesStalledSockets: true,
   junk: ['[1,2,3]', '["a","b","c","d"]', '{"to":"x","type":"T"}', '{"to":5,"type":"T","message":1}', '{"from":"someone-else","to":"x","type":"T","message":1}', '{"to":"x","type":null,"message":1}'],
   session: ({ url }) => {
     /** The server id of each room that has one. */
@@ -193,9 +183,8 @@ const intercessor: FuzzProtocol = {
  */
 const channelstream: FuzzProtocol = {
   name: 'channelstream',
-  config: { channelstreamHeartbeatMs: 500, channelstreamGcIdleMs: 3000, channelstreamGcTickMs: 250 },
+  config: { channelstreamHeartbeatMs: 500, channelstreamPongTimeoutMs: 1000, channelstreamGcIdleMs: 3000, channelstreamGcTickMs: 250 },
   junk: ['{"type":"heartbeat"}', '[]'],
-  closesStalledSockets: false,
   session: ({ url, base }) => {
     const request = (path: string, body: string, opts: { method?: string; secret?: string | false } = {}): Promise<Response> => {
       const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { OP, RawSocket, frame } from '../fuzz/frames.js';
 import { Channelstream } from '../helpers/channelstream.js';
 import { Client } from '../helpers/client.js';
 import { refusal } from '../helpers/refusal.js';
@@ -84,5 +85,23 @@ describe('channelstream and the access token', () => {
     const c = await Client.open(`${cs.running.url}/ws?conn_id=${id}&token=tok`);
     expect(await c.next()).toBe('[]');
     await c.close();
+  });
+});
+
+describe('a channelstream socket that stops answering', () => {
+  it('is closed with 1011 once it answers no ping, while a live socket stays', async () => {
+    cs = await Channelstream.start({ channelstreamPongTimeoutMs: 300, channelstreamGcIdleMs: 60_000 });
+    const live = await cs.connect('live', ['a']);
+    const stalled = await cs.connect('stalled', ['a']);
+    const socket = await cs.socket(live.conn_id);
+    // A client that sent half a frame and went quiet, though it still reads what it is sent.
+    const raw = await RawSocket.upgrade(cs.running.port, `/ws?conn_id=${stalled.conn_id}`);
+    raw.write(frame(OP.text, 'y'.repeat(100)).subarray(0, 10));
+    expect(await raw.closed()).toEqual({ code: 1011, reason: 'keepalive ping timeout: no pong in 1 s' });
+    raw.destroy();
+    expect([...cs.running.relay.hub.peers()].map((p) => p.id)).toEqual([live.conn_id]);
+    await cs.post([{ channel: 'a', user: 'x', message: { text: 'still here' } }]);
+    expect((await socket.event()).message).toEqual({ text: 'still here' });
+    await socket.close();
   });
 });

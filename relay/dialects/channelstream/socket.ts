@@ -21,8 +21,12 @@ export function acceptSocket(engine: Engine, hub: Hub, ws: WebSocket, url: URL):
   ws.on('message', (data: Buffer) => {
     if (conn.link.socket !== ws) return;
     // The content is ignored: any frame only says the client is alive.
+    conn.link.heard();
     hub.received(conn.peer, data.length);
     engine.markActive(conn);
+  });
+  ws.on('pong', () => {
+    if (conn.link.socket === ws) conn.link.heard();
   });
   ws.on('close', (code: number, reason: Buffer) => {
     if (conn.link.detachSocket(ws)) hub.gone(conn.peer, code, reason.toString());
