@@ -285,6 +285,13 @@ export const SCHEMA = {
     max: 86_400_000,
     doc: 'channelstream: a connection idle this long is collected (its socket closed with 1000, "parted" sent).',
   },
+  channelstreamPongTimeoutMs: {
+    type: 'int',
+    default: 20_000,
+    min: 100,
+    max: 600_000,
+    doc: 'channelstream: the relay pings each attached socket with every heartbeat; one silent (no pong, no frame) for a heartbeat period plus this long is closed with 1011.',
+  },
   channelstreamGcTickMs: { type: 'int', default: 1000, min: 20, max: 60_000, doc: 'channelstream: how often idle connections are looked for.' },
   channelstreamListenWaitMs: { type: 'int', default: 5000, min: 10, max: 120_000, doc: 'channelstream: how long a /listen long poll waits for a first message.' },
   channelstreamListenGatherMs: { type: 'int', default: 250, min: 0, max: 10_000, doc: 'channelstream: after the first message, how long a long poll waits for more.' },

@@ -92,14 +92,17 @@ export class Hub {
 
   /**
    * Puts a peer in a room. A peer that would open one room more than the limit is closed with
-   * 1013 instead, and false is returned.
+   * 1013 instead, and false is returned. A peer that has left joins nothing: it would stay in
+   * the room for good.
    */
   join(peer: Peer, room: string): boolean {
+    if (peer.closing) return false;
     const rooms = this.rooms.get(peer.protocol)!;
     let members = rooms.get(room);
     if (!members) {
-      if (this.roomRefused(peer.protocol, room)) {
-        this.close(peer, 1013, `room limit reached: the relay holds ${this.limits.maxRooms} rooms`);
+      const full = this.roomsRefused(peer.protocol, [room]);
+      if (full) {
+        this.close(peer, 1013, full);
         return false;
       }
       rooms.set(room, (members = new Map()));
@@ -110,9 +113,13 @@ export class Hub {
     return true;
   }
 
-  /** Whether joining this room would open a room over the limit. */
-  roomRefused(protocol: ProtocolName, room: string): boolean {
-    return this.roomCount >= this.limits.maxRooms && !this.rooms.get(protocol)!.has(room);
+  /** Why joining all these rooms at once would open rooms over the limit, or undefined if it would not. */
+  roomsRefused(protocol: ProtocolName, rooms: Iterable<string>): string | undefined {
+    const fresh = new Set<string>();
+    const open = this.rooms.get(protocol)!;
+    for (const room of rooms) if (!open.has(room)) fresh.add(room);
+    if (fresh.size === 0 || this.roomCount + fresh.size <= this.limits.maxRooms) return undefined;
+    return `room limit reached: the relay holds ${this.limits.maxRooms} rooms`;
   }
 
   leave(peer: Peer, room: string): void {

@@ -120,10 +120,15 @@ export function bindSocket(hub: Hub, peer: Peer, ws: WebSocket, onFrame: FrameHa
   });
   ws.on('pong', alive);
   ws.on('close', (code: number, reason: Buffer) => hub.gone(peer, code, reason.toString()));
-  ws.on('error', (err: Error) => {
-    hub.log.add('warn', 'socket-error', `${peer.protocol} ${peer.id}: ${err.message}`, { protocol: peer.protocol, peer: peer.id });
-    // ws has already sent the close frame; the hub records it as the relay's close, with its reason.
-    const own = ownCloses.get(ws);
-    if (own) hub.close(peer, own.code, own.reason);
-  });
+  ws.on('error', (err: Error) => reportSocketError(hub, peer, ws, err));
+}
+
+/**
+ * Logs a socket's error. When ws closed the socket itself over a frame it could not accept, it
+ * has already sent the close frame: the hub records that close as the relay's, with its reason.
+ */
+export function reportSocketError(hub: Hub, peer: Peer, ws: WebSocket, err: Error): void {
+  hub.log.add('warn', 'socket-error', `${peer.protocol} ${peer.id}: ${err.message}`, { protocol: peer.protocol, peer: peer.id });
+  const own = ownCloses.get(ws);
+  if (own) hub.close(peer, own.code, own.reason);
 }

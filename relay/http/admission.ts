@@ -65,15 +65,15 @@ export class Admission {
 
   /** Connection counts, rooms and metadata, for a WebSocket upgrade a protocol is about to accept. */
   upgrade(req: IncomingMessage, protocol: ProtocolName, ask: UpgradeAsk = {}): Refusal | undefined {
-    const { maxConnections, maxConnectionsPerAddress, maxMetaBytes, maxRooms } = this.config;
+    const { maxConnections, maxConnectionsPerAddress, maxMetaBytes } = this.config;
     if (this.open >= maxConnections) return { status: 503, reason: `connection limit reached: the relay holds ${maxConnections} connections` };
     const remote = remoteAddress(req);
     if ((this.byAddress.get(remote) ?? 0) >= maxConnectionsPerAddress)
       return { status: 429, reason: `connection limit reached: ${maxConnectionsPerAddress} connections from ${remote}` };
     if (ask.metaBytes !== undefined && ask.metaBytes > maxMetaBytes)
       return { status: 431, reason: `peer metadata is ${ask.metaBytes} bytes: the limit is ${maxMetaBytes}` };
-    if (ask.rooms?.some((room) => this.hub.roomRefused(protocol, room))) return { status: 503, reason: `room limit reached: the relay holds ${maxRooms} rooms` };
-    return undefined;
+    const full = ask.rooms && this.hub.roomsRefused(protocol, ask.rooms);
+    return full ? { status: 503, reason: full } : undefined;
   }
 
   /** Counts an accepted socket against the connection limits until it closes. */

@@ -6,15 +6,15 @@
  *
  * Per protocol of the fuzz table (test/fuzz/protocols.ts), `--stable` peers in each of two
  * rooms stay for the whole run and each send `--rate` messages a second to their room; every
- * one must reach every other stable peer of the room. Meanwhile `--churn` short-lived peers a
+ * one must reach every stable peer of the room it reaches (intercessor: the server and each
+ * client; compendium: the peers it ROUTEs to; channelstream: published over REST). Meanwhile `--churn` short-lived peers a
  * second come and go: some talk, some send junk and are closed, some vanish without a close.
  * Exits 1 if any stable peer lost a message or the relay died.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client } from '../helpers/client.js';
-import { FUZZ_PROTOCOLS, type FuzzProtocol } from '../fuzz/protocols.js';
+import { FUZZ_PROTOCOLS, sendTag, type FuzzPeer, type FuzzProtocol, type FuzzSession } from '../fuzz/protocols.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,9 +38,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface Stable {
   proto: FuzzProtocol;
-  room: string;
+  session: FuzzSession;
+  peer: FuzzPeer;
   name: string;
-  c: Client;
   sent: number;
   /** Highest seq received from each other stable peer, and how many. */
   got: Map<string, number>;
@@ -85,45 +85,44 @@ async function metrics(base: string): Promise<Record<string, number>> {
   return out;
 }
 
-async function openStable(relay: { url: string; base: string }): Promise<Stable[]> {
+async function openStable(sessions: Map<FuzzProtocol, FuzzSession>): Promise<Stable[]> {
   const all: Stable[] = [];
-  for (const proto of FUZZ_PROTOCOLS)
+  for (const [proto, session] of sessions)
     for (const room of ROOMS)
-      for (let i = 0; i < STABLE; i++) {
-        const c = await Client.open(relay.url + (await proto.path(relay.base, room)));
-        await proto.join(c, room);
-        all.push({ proto, room, name: `${proto.name}/${room}/${i}`, c, sent: 0, got: new Map(), foreign: 0 });
-      }
+      for (let i = 0; i < STABLE; i++) all.push({ proto, session, peer: await session.open(room), name: `${proto.name}/${room}/${i}`, sent: 0, got: new Map(), foreign: 0 });
   return all;
 }
+
+/** The stable peers of one protocol, as its session addresses them. */
+const membersOf = (stable: Stable[], proto: FuzzProtocol): FuzzPeer[] => stable.filter((s) => s.proto === proto).map((s) => s.peer);
 
 /** Reads what each stable peer has received so far (the client queues frames until drained). */
 async function absorb(stable: Stable[]): Promise<void> {
   for (const s of stable)
-    for (const f of await s.c.drain(0)) {
-      const tag = s.proto.tagOf(f);
-      if (!tag?.startsWith('soak:')) continue;
-      const [, room, from] = tag.split(':');
-      if (room !== s.room) s.foreign++;
-      else s.got.set(from!, (s.got.get(from!) ?? 0) + 1);
+    for (const f of await s.peer.c.drain(0)) {
+      const tag = s.session.tagOf(f);
+      if (!tag) continue;
+      const [kind, room, from] = tag.split(':');
+      if (room !== s.peer.room) s.foreign++;
+      else if (kind === 'soak') s.got.set(from!, (s.got.get(from!) ?? 0) + 1);
     }
 }
 
 /** One short-lived peer: it talks, sends junk, or vanishes, then leaves. */
-async function churnOnce(relay: { url: string; base: string }, n: number): Promise<void> {
+async function churnOnce(sessions: Map<FuzzProtocol, FuzzSession>, stable: Stable[], n: number): Promise<void> {
   const proto = FUZZ_PROTOCOLS[n % FUZZ_PROTOCOLS.length]!;
-  const room = ROOMS[n % ROOMS.length]!;
-  const c = new Client(relay.url + (await proto.path(relay.base, room)));
-  c.ws.on('error', () => undefined);
+  const session = sessions.get(proto)!;
+  const room = ROOMS[Math.floor(n / FUZZ_PROTOCOLS.length) % ROOMS.length]!;
+  let peer: FuzzPeer;
   try {
-    await c.opened;
-    await proto.join(c, room);
+    peer = await session.open(room);
   } catch {
-    c.ws.terminate();
     return;
   }
+  const c = peer.c;
+  c.ws.on('error', () => undefined);
   const kind = n % 4;
-  for (let i = 0; i < 1 + (n % 5); i++) c.send(proto.message(`churn:${room}:${n}:${i}`));
+  for (let i = 0; i < 1 + (n % 5); i++) await sendTag(session, room, peer, membersOf(stable, proto), `churn:${room}:${n}:${i}`, (f) => c.send(f)).catch(() => undefined);
   if (kind === 1) c.send('{"this is": not json');
   await sleep(100 + (n % 20) * 100);
   if (kind === 2) c.ws.terminate();
@@ -131,9 +130,13 @@ async function churnOnce(relay: { url: string; base: string }, n: number): Promi
   c.ws.terminate();
 }
 
+/** Whether `s` is to receive what stable peer `o` sends. */
+const hears = (s: Stable, o: Stable): boolean => o.proto === s.proto && o.peer.room === s.peer.room && s.session.reaches(o.peer, s.peer);
+
 async function main(): Promise<void> {
   const relay = await startRelay();
-  const stable = await openStable(relay);
+  const sessions = new Map(FUZZ_PROTOCOLS.map((p) => [p, p.session(relay)]));
+  const stable = await openStable(sessions);
   const started = Date.now();
   const end = started + MINUTES * 60_000;
   const samples: { t: number; rss: number; heap: number }[] = [];
@@ -155,14 +158,21 @@ async function main(): Promise<void> {
   let nextReport = Date.now() + REPORT_MS;
   const tickMs = 100;
   let churnDebt = 0;
+  let lastTick = Date.now();
   while (Date.now() < end && !relay.exited()) {
+    // Rates follow the clock, however long a tick's sends and reads took.
+    const elapsed = Date.now() - lastTick;
+    lastTick += elapsed;
+    const sends: Promise<void>[] = [];
     for (const s of stable) {
-      // Each peer sends RATE a second on average, in ticks of 100 ms.
-      if (Math.random() < (RATE * tickMs) / 1000) s.c.send(s.proto.message(`soak:${s.room}:${s.name}:${s.sent++}`));
+      // Each peer sends RATE a second on average.
+      for (let due = (RATE * elapsed) / 1000; due > 0; due--)
+        if (Math.random() < due) sends.push(sendTag(s.session, s.peer.room, s.peer, membersOf(stable, s.proto), `soak:${s.peer.room}:${s.name}:${s.sent++}`, (f) => s.peer.c.send(f)));
     }
-    churnDebt += (CHURN * tickMs) / 1000;
+    await Promise.all(sends);
+    churnDebt += (CHURN * elapsed) / 1000;
     for (; churnDebt >= 1; churnDebt--) {
-      const p = churnOnce(relay, churned++).finally(() => churning.delete(p));
+      const p = churnOnce(sessions, stable, churned++).finally(() => churning.delete(p));
       churning.add(p);
     }
     await absorb(stable);
@@ -182,10 +192,10 @@ async function main(): Promise<void> {
   let foreign = 0;
   for (const s of stable) {
     foreign += s.foreign;
-    for (const o of stable) if (o !== s && o.room === s.room && o.proto === s.proto) lost += o.sent - (s.got.get(o.name) ?? 0);
+    for (const o of stable) if (hears(s, o)) lost += o.sent - (s.got.get(o.name) ?? 0);
   }
   const sent = stable.reduce((n, s) => n + s.sent, 0);
-  const expected = stable.reduce((n, s) => n + s.sent * (stable.filter((o) => o.room === s.room && o.proto === s.proto).length - 1), 0);
+  const expected = stable.reduce((n, s) => n + s.sent * stable.filter((o) => hears(o, s)).length, 0);
   const first = samples[1] ?? samples[0]!;
   const last = samples.at(-1)!;
   const maxRss = Math.max(...samples.map((s) => s.rss));
@@ -194,7 +204,7 @@ async function main(): Promise<void> {
       `${lost} lost, ${foreign} from another room; ${churned} churn peers; rss ${first.rss.toFixed(1)} -> ${last.rss.toFixed(1)} MB (max ${maxRss.toFixed(1)}), ` +
       `heap ${first.heap.toFixed(1)} -> ${last.heap.toFixed(1)} MB`,
   );
-  for (const s of stable) s.c.ws.terminate();
+  for (const s of stable) s.peer.c.ws.terminate();
   await relay.stop();
   process.exit(died || lost !== 0 || foreign !== 0 ? 1 : 0);
 }

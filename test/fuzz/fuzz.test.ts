@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Client } from '../helpers/client.js';
 import { startRelay, type Running } from '../helpers/relay.js';
 import { OP, RawSocket, closePayload, frame } from './frames.js';
-import { FUZZ_PROTOCOLS, type FuzzProtocol } from './protocols.js';
+import { FUZZ_PROTOCOLS, sendTag, type FuzzPeer, type FuzzProtocol, type FuzzSession } from './protocols.js';
 import { Rng } from './rng.js';
 
 /** FUZZ_SEED=n replays a run; the seed is in the test's name. */
@@ -26,7 +26,9 @@ interface Chaos {
   rng: Rng;
   relay: Running;
   proto: FuzzProtocol;
-  base: string;
+  session: FuzzSession;
+  /** The observers, whom a chaos peer's legitimate messages go to when they share its room. */
+  members: readonly FuzzPeer[];
   room: string;
   /** Tags chaos peers sent as legitimate messages, for the cross-room check. */
   tag(): string;
@@ -39,7 +41,7 @@ let chaosTags = 0;
 
 /** Opens a real client in the chaos peer's room; its errors are expected and ignored. */
 async function chaosClient(x: Chaos): Promise<Client | undefined> {
-  const c = new Client(x.relay.url + (await x.proto.path(x.base, x.room)));
+  const c = new Client(x.relay.url + (await x.session.path(x.room)));
   c.ws.on('error', () => undefined);
   try {
     await c.opened;
@@ -48,6 +50,12 @@ async function chaosClient(x: Chaos): Promise<Client | undefined> {
   }
   return c;
 }
+
+/** A legitimate message from a chaos peer to its room, each socket frame written by `send`. */
+const legit = (x: Chaos, send: (frame: string) => void): Promise<void> => sendTag(x.session, x.room, undefined, x.members, x.tag(), send);
+
+/** Frames no protocol takes as a message, besides each protocol's own junk. */
+const GENERIC_JUNK = ['{', '}', 'null', '[]', '""', '0', '['.repeat(5000) + ']'.repeat(5000), '{"__proto__":{"polluted":1}}'];
 
 /** After sending junk, a real client is either still open or was closed with a code and a reason. */
 async function expectExplained(x: Chaos, what: string, c: Client): Promise<void> {
@@ -58,7 +66,7 @@ async function expectExplained(x: Chaos, what: string, c: Client): Promise<void>
 
 /** A frame-level violation must close the socket with this code and a reason. */
 async function expectClose(x: Chaos, what: string, send: (raw: RawSocket) => void, code: number): Promise<void> {
-  const raw = await RawSocket.upgrade(x.relay.port, await x.proto.path(x.base, x.room));
+  const raw = await RawSocket.upgrade(x.relay.port, await x.session.path(x.room));
   send(raw);
   const got = await raw.closed();
   if (got?.code !== code || got.reason === '') x.problems.push(`${what}: expected close ${code} with a reason, got ${JSON.stringify(got)}`);
@@ -76,10 +84,11 @@ const ACTIONS: Record<string, (x: Chaos) => Promise<void>> = {
   async 'tricky JSON and legitimate messages'(x) {
     const c = await chaosClient(x);
     if (!c) return;
-    const junk = ['{', '}', 'null', '[]', '""', '0', '{"to":{"x":1}}', '{"to":null}', '{"to":"host","command":5}',
-      '{"to":"group","meta_filter":"[[[!"}', '{"to":"host","command":"list_peers","meta_filter":"*"}', '['.repeat(5000) + ']'.repeat(5000),
-      '{"to":"group","meta_filter":"*","__proto__":{"polluted":1}}', '{"to":"\\ud800"}', 'ping'];
-    for (let i = 1 + x.rng.int(5); i > 0; i--) c.send(x.rng.next() < 0.4 ? x.proto.message(x.tag()) : x.rng.pick(junk));
+    const junk = [...GENERIC_JUNK, ...x.proto.junk];
+    for (let i = 1 + x.rng.int(5); i > 0; i--) {
+      if (x.rng.next() < 0.4) await legit(x, (f) => c.send(f));
+      else c.send(x.rng.pick(junk));
+    }
     await expectExplained(x, 'tricky JSON', c);
   },
   async 'binary frames'(x) {
@@ -100,7 +109,7 @@ const ACTIONS: Record<string, (x: Chaos) => Promise<void>> = {
   async 'legitimate, then the TCP connection drops'(x) {
     const c = await chaosClient(x);
     if (!c) return;
-    c.send(x.proto.message(x.tag()));
+    await legit(x, (f) => c.send(f));
     c.ws.terminate();
   },
   'invalid UTF-8 in a text frame': (x) => expectClose(x, 'bad UTF-8', (r) => r.write(frame(OP.text, Buffer.from([0x7b, 0xff, 0xfe, 0xc3, 0x28]))), 1007),
@@ -115,22 +124,31 @@ const ACTIONS: Record<string, (x: Chaos) => Promise<void>> = {
   'a close frame with an invalid code': (x) => expectClose(x, 'bad close code', (r) => r.write(frame(OP.close, closePayload(x.rng.pick([0, 999, 1004, 1005, 1006, 2999])))), 1002),
   'a length of 2^62 announced': (x) => expectClose(x, 'announced huge', (r) => r.write(frame(OP.text, Buffer.alloc(0), { announce: 1n << 62n })), 1009),
   async 'a legitimate message in fragments, with pings between'(x) {
-    const raw = await RawSocket.upgrade(x.relay.port, await x.proto.path(x.base, x.room));
-    const msg = Buffer.from(x.proto.message(x.tag()));
-    const cuts = [0, ...Array.from({ length: 3 }, () => x.rng.int(msg.length)).sort((a, b) => a - b), msg.length];
-    for (let i = 0; i + 1 < cuts.length; i++) {
-      raw.write(frame(i === 0 ? OP.text : OP.continuation, msg.subarray(cuts[i], cuts[i + 1]), { fin: i + 2 === cuts.length }));
-      raw.write(frame(x.rng.pick([OP.ping, OP.pong]), x.rng.bytes(x.rng.int(20))));
-    }
+    const raw = await RawSocket.upgrade(x.relay.port, await x.session.path(x.room));
+    await legit(x, (f) => {
+      const msg = Buffer.from(f);
+      const cuts = [0, ...Array.from({ length: 3 }, () => x.rng.int(msg.length)).sort((a, b) => a - b), msg.length];
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        raw.write(frame(i === 0 ? OP.text : OP.continuation, msg.subarray(cuts[i], cuts[i + 1]), { fin: i + 2 === cuts.length }));
+        raw.write(frame(x.rng.pick([OP.ping, OP.pong]), x.rng.bytes(x.rng.int(20))));
+      }
+    });
     await sleep(50);
     raw.destroy();
+  },
+  async 'a malformed request to the REST API'(x) {
+    const requests = x.session.badRequests ?? [];
+    if (requests.length === 0) return;
+    const res = await x.rng.pick(requests)();
+    const body = await res.text();
+    if (res.status < 400 || res.status >= 500 || body.trim() === '') x.problems.push(`bad request: expected a 4xx that says why, got ${res.status} ${body.slice(0, 100)}`);
   },
   async 'a TCP connection that never speaks'(x) {
     x.abandoned.push(await RawSocket.connect(x.relay.port));
   },
   async 'a request cut off halfway'(x) {
     const raw = await RawSocket.connect(x.relay.port);
-    raw.write(`GET ${await x.proto.path(x.base, x.room)} HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nSec-WebSocket-`);
+    raw.write(`GET ${await x.session.path(x.room)} HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nSec-WebSocket-`);
     x.abandoned.push(raw);
   },
   async 'garbage instead of HTTP'(x) {
@@ -139,20 +157,19 @@ const ACTIONS: Record<string, (x: Chaos) => Promise<void>> = {
     x.abandoned.push(raw);
   },
   async 'a frame cut off halfway, then silence'(x) {
-    const raw = await RawSocket.upgrade(x.relay.port, await x.proto.path(x.base, x.room));
+    const raw = await RawSocket.upgrade(x.relay.port, await x.session.path(x.room));
     raw.write(frame(OP.text, 'y'.repeat(1000)).subarray(0, 2 + x.rng.int(50)));
     x.abandoned.push(raw);
   },
   async 'a frame cut off halfway, then the TCP connection drops'(x) {
-    const raw = await RawSocket.upgrade(x.relay.port, await x.proto.path(x.base, x.room));
+    const raw = await RawSocket.upgrade(x.relay.port, await x.session.path(x.room));
     raw.write(frame(OP.text, 'y'.repeat(1000)).subarray(0, 2 + x.rng.int(50)));
     raw.destroy();
   },
 };
 
 interface Observer {
-  c: Client;
-  room: string;
+  peer: FuzzPeer;
   index: number;
   frames: string[];
 }
@@ -161,16 +178,14 @@ describe.each(FUZZ_PROTOCOLS)('fuzz: $name', (proto) => {
   it(`stays up, keeps serving every other peer and isolates rooms under malformed input from many peers (seed ${SEED})`, async () => {
     const relay = await startRelay({ handshakeTimeoutMs: 500, closeTimeoutMs: 500, keepaliveTickSeconds: 1, ...proto.config });
     const base = `http://127.0.0.1:${relay.port}`;
+    const session = proto.session({ url: relay.url, base });
     try {
       const observers: Observer[] = [];
       for (const room of OBSERVED_ROOMS)
-        for (let index = 0; index < OBSERVERS_PER_ROOM; index++) {
-          const c = await Client.open(relay.url + (await proto.path(base, room)));
-          await proto.join(c, room);
-          observers.push({ c, room, index, frames: [] });
-        }
+        for (let index = 0; index < OBSERVERS_PER_ROOM; index++) observers.push({ peer: await session.open(room), index, frames: [] });
+      const members = observers.map((o) => o.peer);
       const collect = async (): Promise<void> => {
-        for (const o of observers) o.frames.push(...(await o.c.drain(0)));
+        for (const o of observers) o.frames.push(...(await o.peer.c.drain(0)));
       };
 
       const rng = new Rng(SEED);
@@ -183,7 +198,7 @@ describe.each(FUZZ_PROTOCOLS)('fuzz: $name', (proto) => {
           for (let i = 0; i < ACTIONS_PER_WORKER; i++) {
             const name = wr.pick(names);
             const room = wr.pick(CHAOS_ROOMS);
-            const x: Chaos = { rng: wr, relay, proto, base, room, abandoned, problems, tag: () => `chaos:${room}:${chaosTags++}` };
+            const x: Chaos = { rng: wr, relay, proto, session, members, room, abandoned, problems, tag: () => `chaos:${room}:${chaosTags++}` };
             await ACTIONS[name]!(x).catch((err: Error) => problems.push(`${name}: ${err.message}`));
           }
         })();
@@ -194,7 +209,7 @@ describe.each(FUZZ_PROTOCOLS)('fuzz: $name', (proto) => {
       let rounds = 0;
       const talk = (async () => {
         for (; rounds < MAX_OBSERVER_ROUNDS && (!chaosDone || rounds < 3); rounds++) {
-          for (const o of observers) o.c.send(proto.message(`obs:${o.room}:${o.index}:${rounds}`));
+          for (const { peer, index } of observers) await sendTag(session, peer.room, peer, members, `obs:${peer.room}:${index}:${rounds}`, (f) => peer.c.send(f));
           await sleep(25 + rng.int(25));
         }
       })();
@@ -203,8 +218,10 @@ describe.each(FUZZ_PROTOCOLS)('fuzz: $name', (proto) => {
       await talk;
 
       const expected = (o: Observer): string[] =>
-        observers.filter((p) => p.room === o.room && p !== o).flatMap((p) => Array.from({ length: rounds }, (_, r) => `obs:${p.room}:${p.index}:${r}`));
-      const tagsOf = (o: Observer): string[] => o.frames.map((f) => proto.tagOf(f)).filter((t): t is string => t !== undefined);
+        observers
+          .filter((p) => p.peer.room === o.peer.room && session.reaches(p.peer, o.peer))
+          .flatMap((p) => Array.from({ length: rounds }, (_, r) => `obs:${p.peer.room}:${p.index}:${r}`));
+      const tagsOf = (o: Observer): string[] => o.frames.map((f) => session.tagOf(f)).filter((t): t is string => t !== undefined);
       await eventually(() => {
         void collect();
         return observers.every((o) => expected(o).every((t) => tagsOf(o).includes(t)));
@@ -214,7 +231,7 @@ describe.each(FUZZ_PROTOCOLS)('fuzz: $name', (proto) => {
       expect(problems).toEqual([]);
       for (const o of observers) {
         const tags = tagsOf(o);
-        expect(tags.filter((t) => t.split(':')[1] !== o.room)).toEqual([]);
+        expect(tags.filter((t) => t.split(':')[1] !== o.peer.room)).toEqual([]);
         expect(expected(o).filter((t) => !tags.includes(t))).toEqual([]);
       }
       // The relay itself lets go of every half-open socket: the handshake timeout or the keepalive.
@@ -228,7 +245,7 @@ describe.each(FUZZ_PROTOCOLS)('fuzz: $name', (proto) => {
       expect(log.filter((e) => e.event === 'close' && e.message.includes('closed by relay') && !e.reason)).toEqual([]);
       expect(log.filter((e) => e.event === 'close' && e.message.includes('closed by relay') && e.code === 1002).length).toBeGreaterThan(0);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
-      for (const o of observers) await o.c.close();
+      for (const o of observers) await o.peer.c.close();
       for (const r of abandoned) r.destroy();
     } finally {
       await relay.stop();

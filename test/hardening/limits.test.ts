@@ -103,6 +103,17 @@ describe('the room limit', () => {
     expect(r.relay.hub.join(hubPeer, 'c')).toBe(false);
     expect(await a.c.closed).toEqual({ code: 1013, reason: 'room limit reached: the relay holds 2 rooms' });
     expect([...r.relay.hub.allRooms()].map(([, room]) => room)).toEqual(['b']);
+    // A peer that has left joins nothing, not even a room that exists: it would haunt it for good.
+    expect(r.relay.hub.join(hubPeer, 'b')).toBe(false);
+    expect([...r.relay.hub.allRooms()]).toEqual([['msg-relay', 'b', 1]]);
+  });
+
+  it('counts every room a request would open at once, not each alone', async () => {
+    const r = await start({ maxRooms: 2 });
+    await peer(`${r.url}/?group=a`);
+    expect(r.relay.hub.roomsRefused('msg-relay', ['b'])).toBeUndefined();
+    expect(r.relay.hub.roomsRefused('msg-relay', ['a', 'b', 'b'])).toBeUndefined();
+    expect(r.relay.hub.roomsRefused('msg-relay', ['b', 'c'])).toBe('room limit reached: the relay holds 2 rooms');
   });
 });
 

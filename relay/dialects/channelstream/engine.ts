@@ -54,6 +54,11 @@ const messageEvent = (m: Pick<NewMessage, 'channel' | 'uuid' | 'timestamp' | 'us
 
 const sortedUnique = (names: readonly string[]): string[] => [...new Set(names)].sort();
 
+/** A /connect or /subscribe that would open channels over the relay's room limit: nothing was changed. */
+export class RoomLimit extends Error {
+  override name = 'RoomLimit';
+}
+
 export class Engine {
   readonly users = new Map<string, User>();
   readonly connections = new Map<string, Connection>();
@@ -81,6 +86,7 @@ export class Engine {
     b: { username: string; conn_id: string; channels: string[]; state_public_keys: string[]; fresh_user_state: Record<string, StateValue>; user_state: Record<string, StateValue>; channel_configs: Record<string, ChannelConfig> },
     remote: string,
   ): Connection {
+    this.checkRooms(b.channels);
     let user = this.users.get(b.username);
     if (!user) {
       user = new User(b.username);
@@ -124,16 +130,29 @@ export class Engine {
     conn.seenSeq = this.seq;
   }
 
-  /** Subscribes to channels (creating them with the given configs); returns the newly joined, sorted. */
+  /**
+   * Channels are rooms to the relay's limit. A request that would open too many is refused whole,
+   * before anything changes, rather than closing a connection its caller is told it has.
+   */
+  private checkRooms(names: readonly string[]): void {
+    const full = this.hub.roomsRefused(PROTOCOL, names);
+    if (full) throw new RoomLimit(full);
+  }
+
+  /**
+   * Subscribes to channels (creating them with the given configs); returns the newly joined, sorted.
+   * Throws RoomLimit, having changed nothing, when they would open rooms over the relay's limit.
+   */
   subscribe(conn: Connection, names: readonly string[], configs: Record<string, ChannelConfig>): string[] {
+    this.checkRooms(names);
     const added: string[] = [];
     for (const name of sortedUnique(names)) {
       let ch = this.channels.get(name);
       if (!ch) this.channels.set(name, (ch = new Channel(name, configs[name] ?? defaultChannelConfig())));
       if (conn.channels.has(name)) continue;
       const first = !conn.user.inChannel(name);
+      if (!this.hub.join(conn.peer, name)) break;
       conn.channels.add(name);
-      this.hub.join(conn.peer, name);
       ch.lastActive = Date.now();
       added.push(name);
       if (first) this.presence(ch, conn.user, 'joined');

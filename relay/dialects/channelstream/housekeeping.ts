@@ -9,11 +9,22 @@ const USER_FORGET_MS = 24 * 3600 * 1000;
  * Heartbeats and collection. Every attached socket gets `[]` each heartbeat period, however late
  * it attached (D8); each send keeps its connection alive. Connections idle past the limit are
  * closed with 1000, users without connections are forgotten after a day. Returns the stop function.
+ *
+ * Each heartbeat also carries a WebSocket ping, which the original did not send: a heartbeat
+ * reaches a stalled client's kernel as well as a live one, so without it a client that vanished
+ * or stopped mid-frame was held until TCP gave up. Browsers and client libraries answer pings
+ * themselves, so clients see no change.
  */
 export function startHousekeeping(engine: Engine, hub: Hub, config: Config): () => void {
   const idleMs = config.channelstreamGcIdleMs;
+  const silentMs = config.channelstreamHeartbeatMs + config.channelstreamPongTimeoutMs;
   const heartbeat = setInterval(() => {
-    for (const conn of engine.connections.values()) if (conn.link.socket) hub.deliver(conn.peer, HEARTBEAT);
+    const now = Date.now();
+    for (const conn of [...engine.connections.values()]) {
+      if (!conn.link.socket) continue;
+      if (now - conn.link.heardAt > silentMs) hub.close(conn.peer, 1011, `keepalive ping timeout: no pong in ${Math.round(silentMs / 1000)} s`);
+      else if (hub.deliver(conn.peer, HEARTBEAT)) conn.link.ping('');
+    }
   }, config.channelstreamHeartbeatMs);
   const collect = setInterval(() => {
     const now = Date.now();

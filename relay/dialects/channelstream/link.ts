@@ -70,8 +70,15 @@ export class ConnectionLink implements Transport {
     private readonly onSent: () => void,
   ) {}
 
+  /** When the attached socket last showed it was alive: attached, sent a frame, answered a ping. */
+  heardAt = 0;
+
   get socket(): WebSocket | undefined {
     return this.ws;
+  }
+
+  heard(): void {
+    this.heardAt = Date.now();
   }
 
   get attached(): boolean {
@@ -83,6 +90,7 @@ export class ConnectionLink implements Transport {
     const previous = this.ws;
     this.ws = ws;
     this.wsSide = wsTransport(ws, this.maxPayload);
+    this.heard();
     return previous;
   }
 
@@ -105,6 +113,10 @@ export class ConnectionLink implements Transport {
       this.wsSide.send(frame);
       this.onSent();
     } else this.poll?.push(frame);
+  }
+
+  ping(payload: string): void {
+    this.wsSide?.ping?.(payload);
   }
 
   close(code: number, reason: string): void {

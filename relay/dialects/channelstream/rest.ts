@@ -4,7 +4,7 @@ import type { Config } from '../../config/schema.js';
 import type { Hub } from '../../core/hub.js';
 import { remoteAddress } from '../../http/remote.js';
 import type { Connection } from './state.js';
-import type { Engine } from './engine.js';
+import { RoomLimit, type Engine } from './engine.js';
 import { adminReport, info as report, type InfoOptions } from './reports.js';
 import { BAD_SIGNATURE, CORS, json, pyramidError, readBody, send, type Reply } from './http.js';
 import { channelConfigBody, connectBody, connIdBody, deleteMessage, editMessage, infoBody, postMessage, subscribeBody, userStateBody } from './schemas.js';
@@ -227,6 +227,7 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
       return await route.handle({ req, url, method: req.method ?? 'GET', body, form });
     } catch (err) {
       if (err instanceof Invalid) return invalid(err.errors);
+      if (err instanceof RoomLimit) return json(503, { request: err.message });
       throw err;
     }
   }

@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Hub } from '../../core/hub.js';
+import { reportSocketError } from '../../core/socket.js';
 import { PROTOCOL, type Engine } from './engine.js';
 import { uuidParse } from './wire.js';
 
@@ -20,13 +21,20 @@ export function acceptSocket(engine: Engine, hub: Hub, ws: WebSocket, url: URL):
   ws.on('message', (data: Buffer) => {
     if (conn.link.socket !== ws) return;
     // The content is ignored: any frame only says the client is alive.
+    conn.link.heard();
     hub.received(conn.peer, data.length);
     engine.markActive(conn);
+  });
+  ws.on('pong', () => {
+    if (conn.link.socket === ws) conn.link.heard();
   });
   ws.on('close', (code: number, reason: Buffer) => {
     if (conn.link.detachSocket(ws)) hub.gone(conn.peer, code, reason.toString());
   });
-  ws.on('error', (err: Error) => hub.log.add('warn', 'socket-error', `${PROTOCOL} ${conn.id}: ${err.message}`, { protocol: PROTOCOL, peer: conn.id }));
+  ws.on('error', (err: Error) => {
+    // A socket another has replaced no longer speaks for the connection.
+    if (conn.link.socket === ws) reportSocketError(hub, conn.peer, ws, err);
+  });
   engine.catchup(conn);
   // Attaching counts as activity, so a socket opened late is not collected before its first heartbeat (D8).
   engine.markActive(conn);
