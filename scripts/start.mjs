@@ -22,9 +22,20 @@ function findElectron() {
     return { why: "the electron package is not installed (run npm ci)" };
   }
   const pathFile = join(pkgDir, 'path.txt');
-  const name = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : process.platform === 'win32' ? 'electron.exe' : 'electron';
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  const bin = override ? join(override, name) : join(pkgDir, 'dist', name);
+  const where = () => {
+    const name = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : process.platform === 'win32' ? 'electron.exe' : 'electron';
+    return override ? join(override, name) : join(pkgDir, 'dist', name);
+  };
+  // Electron 42 and later fetch the runtime at first run, with the package's own installer.
+  if (!override && !existsSync(where())) {
+    // On a terminal, a note while it downloads, erased after: the outcome is still one line.
+    const tty = process.stderr.isTTY;
+    if (tty) process.stderr.write("switchboard: fetching Electron's runtime (first run)...");
+    spawnSync(process.execPath, [join(pkgDir, 'install.js')], { stdio: 'ignore', timeout: 300_000 });
+    if (tty) process.stderr.write('\r\x1b[K');
+  }
+  const bin = where();
   if (!existsSync(bin)) return { why: "Electron's runtime is not installed here (no binary could be downloaded)" };
   const probe = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 15_000, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
   if (probe.status !== 0) return { why: `Electron's runtime at ${bin} does not run (${probe.error?.message ?? `exit ${probe.status}`})` };
