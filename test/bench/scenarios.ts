@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { BenchClient, closeAll, connectMany, Latencies, parsePayload, payload, pool, round, sleep, type RelayProcess } from './load.js';
+import { BenchClient, closeAll, ConsoleWatcher, connectMany, Latencies, parsePayload, payload, pool, round, sleep, type RelayProcess } from './load.js';
 import type { ProtocolAdapter } from './protocols.js';
 
 /** One protocol on one relay process. */
@@ -206,28 +206,37 @@ export async function idle(t: Target, room: string, count: number): Promise<Figu
   }
 }
 
-/** Records per batch a console that shows only the newest traffic would take (20,000 a second). */
-const BOUNDED_BATCH = 1000;
-
 /**
- * Unicast with a console subscribed to all traffic, against the mean of runs with none before
- * and after; and with a console whose batches are bounded to the newest records.
+ * Unicast with a console subscribed to all traffic over the real console API, against runs with
+ * none: none, subscribed, subscribed, none, so a drift in the machine's load hits both alike.
+ * The relay's CPU per delivery is the steadier measure of the same cost.
  */
 export async function consoleCost(t: Target, room: string, durationMs: number): Promise<Figures> {
   const run = (suffix: string): Promise<Figures> => unicast(t, `${room}-${suffix}`, { size: 32, durationMs });
-  const subscribed = async (suffix: string, maxBatch?: number): Promise<number> => {
-    await t.relay.console(true, maxBatch);
+  const subscribed = async (suffix: string): Promise<Figures & { records: number; skipped: number }> => {
+    const watcher = await ConsoleWatcher.subscribe(t.relay);
     try {
-      return (await run(suffix)).msgsPerSec!;
+      const f = await run(suffix);
+      return { ...f, records: watcher.records, skipped: watcher.skipped };
     } finally {
-      await t.relay.console(false);
+      await watcher.close();
     }
   };
-  const before = await run('a');
-  const all = await subscribed('b');
-  const bounded = await subscribed('c', BOUNDED_BATCH);
-  const after = await run('d');
-  const none = (before.msgsPerSec! + after.msgsPerSec!) / 2;
-  const cost = (x: number): number => round((1 - x / none) * 100, 1);
-  return { noneMsgsPerSec: round(none), subscribedMsgsPerSec: all, costPct: cost(all), boundedMsgsPerSec: bounded, boundedCostPct: cost(bounded) };
+  const none = [await run('a')];
+  const subs = [await subscribed('b'), await subscribed('c')];
+  none.push(await run('d'));
+  const mean = (fs: Figures[], key: string): number => fs.reduce((sum, f) => sum + f[key]!, 0) / fs.length;
+  const cost = (key: string, sign: 1 | -1): number => round(sign * (1 - mean(subs, key) / mean(none, key)) * 100, 1);
+  const records = subs.reduce((n, f) => n + f.records, 0);
+  const skipped = subs.reduce((n, f) => n + f.skipped, 0);
+  return {
+    noneMsgsPerSec: round(mean(none, 'msgsPerSec')),
+    subscribedMsgsPerSec: round(mean(subs, 'msgsPerSec')),
+    costPct: cost('msgsPerSec', 1),
+    noneCpuUsPerMsg: round(mean(none, 'relayCpuUsPerMsg'), 2),
+    subscribedCpuUsPerMsg: round(mean(subs, 'relayCpuUsPerMsg'), 2),
+    cpuCostPct: cost('relayCpuUsPerMsg', -1),
+    consoleRecords: records,
+    consoleSkippedPct: round((skipped / Math.max(1, records + skipped)) * 100, 1),
+  };
 }
