@@ -35,6 +35,9 @@ export interface Memory {
   external: number;
 }
 
+/** Above the idle scenario's 10,000, with room for sockets of the scenario before still closing. */
+const MAX_CONNECTIONS = 20_000;
+
 function memory(): Memory {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
@@ -53,9 +56,11 @@ async function main(kind: RelayKind): Promise<void> {
     stop = () => new Promise((resolve) => server.close(() => resolve()));
     send({ ready: true, port, protocols: ['bare'] });
   } else {
-    // SWITCHBOARD_* variables apply, to bench other settings; it always listens on 127.0.0.1.
+    // SWITCHBOARD_* variables apply, to bench other settings; it always listens on 127.0.0.1,
+    // and every client comes from that one address, so the per-address limit is the global one.
     // The console is served as `switchboard serve` serves it, so its cost is always in the figures.
-    const relay = new Relay(loadConfig({ env: process.env, overrides: { host: '127.0.0.1', port: 0 } }));
+    const overrides = { host: '127.0.0.1', port: 0, maxConnections: MAX_CONNECTIONS, maxConnectionsPerAddress: MAX_CONNECTIONS };
+    const relay = new Relay(loadConfig({ env: process.env, overrides }));
     const consoleServer = serveConsole(relay);
     const [main] = await relay.start();
     stop = () => {
