@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { loadConfig } from '../../relay/config/load.js';
 import { serveConsole } from '../../relay/console/http.js';
 import { Relay } from '../../relay/relay.js';
@@ -22,11 +22,13 @@ export interface Ready {
   consoleToken?: string;
 }
 
-/** CPU used since the start, and the event loop's delays since the last ask. */
+/** CPU used since the start, and the event loop's delays and garbage-collection pauses since the last ask. */
 export interface Usage {
   cpuMicros: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  gcMs: number;
+  gcMaxMs: number;
 }
 
 export interface Memory {
@@ -50,6 +52,13 @@ async function main(kind: RelayKind): Promise<void> {
   const send = (msg: Ready | Memory | Usage): void => void process.send!(msg);
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
+  const gc = { ms: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.ms += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
   let stop: () => Promise<void>;
   if (kind === 'bare') {
     const { server, port } = await startBareRelay();
@@ -73,8 +82,9 @@ async function main(kind: RelayKind): Promise<void> {
     if (msg.cmd === 'memory') send(memory());
     else if (msg.cmd === 'usage') {
       const { user, system } = process.cpuUsage();
-      send({ cpuMicros: user + system, lagP99Ms: lag.percentile(99) / 1e6, lagMaxMs: lag.max / 1e6 });
+      send({ cpuMicros: user + system, lagP99Ms: lag.percentile(99) / 1e6, lagMaxMs: lag.max / 1e6, gcMs: gc.ms, gcMaxMs: gc.maxMs });
       lag.reset();
+      gc.ms = gc.maxMs = 0;
     } else {
       // A bounded stop, then a clean exit so --cpu-prof writes its profile.
       const deadline = setTimeout(() => process.exit(0), 3000);

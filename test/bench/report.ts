@@ -36,6 +36,9 @@ const LABELS: Record<string, string> = {
   relayCpuPct: 'relay CPU % of one core',
   relayCpuUsPerMsg: 'relay CPU us per delivery',
   relayLagP99Ms: 'relay event-loop delay p99 ms',
+  loadLagP99Ms: 'load generator event-loop delay p99 ms',
+  relayGcPct: 'relay time in GC pauses %',
+  relayGcMaxMs: 'relay longest GC pause ms',
 };
 
 /** Figures whose ratio to the floor means something (counts of zero do not). */

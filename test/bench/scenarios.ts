@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { BenchClient, closeAll, ConsoleWatcher, connectMany, Latencies, parsePayload, payload, pool, round, sleep, type RelayProcess } from './load.js';
 import type { ProtocolAdapter } from './protocols.js';
 
@@ -33,19 +33,27 @@ interface Window {
   relayCpu: number;
   /** The 99th percentile of the relay's event-loop delay in the window: its own share of latency. */
   relayLagP99: number;
+  /** The same for the load generator, whose clients' delays are in every latency too. */
+  loadLagP99: number;
+  /** The relay's garbage-collection pauses in the window: their total and the longest, in ms. */
+  relayGcMs: number;
+  relayGcMaxMs: number;
 }
 
 /** Warms up, then measures for `durationMs`; `measuring` tells delivery handlers when to count. */
 async function measure(t: Target, durationMs: number, measuring: (on: boolean) => void): Promise<Window> {
   await sleep(WARMUP_MS);
   const start = await t.relay.usage();
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
   measuring(true);
   const t0 = performance.now();
   await sleep(durationMs);
   measuring(false);
+  lag.disable();
   const seconds = (performance.now() - t0) / 1000;
   const end = await t.relay.usage();
-  return { seconds, relayCpu: end.cpuMicros - start.cpuMicros, relayLagP99: end.lagP99Ms };
+  return { seconds, relayCpu: end.cpuMicros - start.cpuMicros, relayLagP99: end.lagP99Ms, loadLagP99: lag.percentile(99) / 1e6, relayGcMs: end.gcMs, relayGcMaxMs: end.gcMaxMs };
 }
 
 /** The relay's CPU per message, which other load on the machine disturbs less than a rate. */
@@ -53,6 +61,9 @@ const cpuFigures = (w: Window, messages: number): Figures => ({
   relayCpuPct: round((w.relayCpu / 1e6 / w.seconds) * 100),
   relayCpuUsPerMsg: round(w.relayCpu / Math.max(1, messages), 2),
   relayLagP99Ms: round(w.relayLagP99, 2),
+  loadLagP99Ms: round(w.loadLagP99, 2),
+  relayGcPct: round((w.relayGcMs / 1000 / w.seconds) * 100, 1),
+  relayGcMaxMs: round(w.relayGcMaxMs, 2),
 });
 
 export interface UnicastOptions {
