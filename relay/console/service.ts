@@ -34,6 +34,8 @@ interface Subscription {
   cursor: number;
   filter: TrafficFilter;
   text: string;
+  /** The filter lets every record through. */
+  all: boolean;
 }
 
 type Presence = { joined: Peer } | { left: Extract<ConsoleEvent, { type: 'peerLeft' }> };
@@ -149,7 +151,8 @@ export class ConsoleService {
       const tap = this.relay.tap;
       const cursor = Math.max(1, tap.head - int(backlog, 0, tap.capacity, 0));
       const f = checkFilter(filter);
-      s.sub = { cursor, filter: f, text: (f.text ?? '').toLowerCase() };
+      const text = (f.text ?? '').toLowerCase();
+      s.sub = { cursor, filter: f, text, all: !f.protocol && !f.room && !f.peer && !f.kinds?.length && !text };
       return { from: cursor };
     },
     unsubscribeTraffic: (s) => {
@@ -271,13 +274,18 @@ export class ConsoleService {
   }
 
   private sendTraffic(s: ConsoleSession, sub: Subscription): void {
-    const read = this.relay.tap.read(sub.cursor);
+    const tap = this.relay.tap;
+    const { maxBatch } = this.opts;
+    // Unfiltered, only the newest maxBatch records can be sent: the older ones are skipped
+    // without being read, which at full load is most of what the tap holds.
+    const from = sub.all ? Math.max(sub.cursor, tap.head - maxBatch) : sub.cursor;
+    const read = tap.read(from);
+    let skipped = read.skipped + from - sub.cursor;
     sub.cursor = read.next;
-    let records: TrafficRecord[] = read.records.filter((r) => matchesTraffic(sub.filter, sub.text, r));
-    let skipped = read.skipped;
-    if (records.length > this.opts.maxBatch) {
-      skipped += records.length - this.opts.maxBatch;
-      records = records.slice(-this.opts.maxBatch);
+    let records = sub.all ? read.records : read.records.filter((r) => matchesTraffic(sub.filter, sub.text, r));
+    if (records.length > maxBatch) {
+      skipped += records.length - maxBatch;
+      records = records.slice(-maxBatch);
     }
     if (records.length > 0 || skipped > 0) s.emit({ type: 'traffic', records, skipped });
   }

@@ -65,14 +65,6 @@ export class RelayProcess {
     return this.ask<Usage>({ cmd: 'usage' });
   }
 
-  /**
-   * Subscribes a console to all of this relay's traffic, or ends the subscription. For now the
-   * subscriber reads the tap inside the relay process; the real console client can take its place here.
-   */
-  async console(on: boolean, maxBatch?: number): Promise<void> {
-    await this.ask<{ ok: true }>({ cmd: 'console', on, maxBatch });
-  }
-
   async stop(): Promise<void> {
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     if (this.child.exitCode !== null) return;
@@ -82,6 +74,53 @@ export class RelayProcess {
 }
 
 // ---- clients
+
+/** Closes cleanly and waits for the socket to be gone, or terminates it. */
+function closeSocket(ws: WebSocket, timeoutMs = 5000): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  ws.close(1000);
+  return withTimeout(closed, timeoutMs, 'close').catch(() => ws.terminate());
+}
+
+/**
+ * A console over the relay's real API (/console/api with its token), subscribed to all traffic
+ * with no filter. It parses every batch, as the console UI does, and counts what it got.
+ */
+export class ConsoleWatcher {
+  records = 0;
+  skipped = 0;
+  batches = 0;
+  private constructor(private readonly ws: WebSocket) {}
+
+  static async subscribe(relay: RelayProcess, timeoutMs = 10_000): Promise<ConsoleWatcher> {
+    const token = relay.ready.consoleToken;
+    if (token === undefined) throw new Error(`the ${relay.kind} relay serves no console`);
+    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/console/api?token=${encodeURIComponent(token)}`, { perMessageDeflate: false });
+    const watcher = new ConsoleWatcher(ws);
+    const subscribed = new Promise<ConsoleWatcher>((resolve, reject) => {
+      ws.on('open', () => ws.send(JSON.stringify({ id: 1, op: 'subscribeTraffic', params: {} })));
+      ws.on('message', (data: Buffer) => {
+        const frame = JSON.parse(data.toString()) as { id?: number; error?: string; event?: { type: string; records?: unknown[]; skipped?: number } };
+        if (frame.id === 1) return frame.error === undefined ? resolve(watcher) : reject(new Error(`subscribeTraffic: ${frame.error}`));
+        if (frame.event?.type !== 'traffic') return;
+        watcher.batches++;
+        watcher.records += frame.event.records!.length;
+        watcher.skipped += frame.event.skipped!;
+      });
+      ws.on('error', reject);
+      ws.once('close', (code, reason) => reject(new Error(`the console closed with ${code} ${reason.toString()}`)));
+    });
+    return withTimeout(subscribed, timeoutMs, 'subscribing a console').catch((err: unknown) => {
+      ws.terminate();
+      throw err;
+    });
+  }
+
+  close(): Promise<void> {
+    return closeSocket(this.ws);
+  }
+}
 
 /** A real ws client that has been greeted by the relay and knows its own id. */
 export class BenchClient {
@@ -131,12 +170,8 @@ export class BenchClient {
     this.ws.send(frame);
   }
 
-  /** Closes cleanly and waits for the socket to be gone. */
-  close(timeoutMs = 5000): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-    const closed = new Promise<void>((resolve) => this.ws.once('close', () => resolve()));
-    this.ws.close(1000);
-    return withTimeout(closed, timeoutMs, 'close').catch(() => this.ws.terminate());
+  close(): Promise<void> {
+    return closeSocket(this.ws);
   }
 }
 

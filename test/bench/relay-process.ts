@@ -1,6 +1,6 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { loadConfig } from '../../relay/config/load.js';
-import type { TrafficTap } from '../../relay/core/tap.js';
+import { serveConsole } from '../../relay/console/http.js';
 import { Relay } from '../../relay/relay.js';
 import { startBareRelay } from './bare-relay.js';
 
@@ -11,21 +11,24 @@ import { startBareRelay } from './bare-relay.js';
 
 export type RelayKind = 'bare' | 'switchboard';
 
-/** `maxBatch` bounds a console batch to the newest records; the rest count as skipped. */
-export type Command = { cmd: 'memory' } | { cmd: 'usage' } | { cmd: 'console'; on: boolean; maxBatch?: number } | { cmd: 'exit' };
+export type Command = { cmd: 'memory' } | { cmd: 'usage' } | { cmd: 'exit' };
 
 export interface Ready {
   ready: true;
   port: number;
   /** Protocols the relay speaks ("bare" for the floor). */
   protocols: string[];
+  /** The token of the console API at /console/api (Switchboard only). */
+  consoleToken?: string;
 }
 
-/** CPU used since the start, and the event loop's delays since the last ask. */
+/** CPU used since the start, and the event loop's delays and garbage-collection pauses since the last ask. */
 export interface Usage {
   cpuMicros: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  gcMs: number;
+  gcMaxMs: number;
 }
 
 export interface Memory {
@@ -34,23 +37,8 @@ export interface Memory {
   external: number;
 }
 
-/** How often the console's subscriber reads the tap: the ConsoleService batches at most 20/s. */
-const CONSOLE_BATCH_MS = 50;
-
-/**
- * A console subscribed to all traffic, as the ConsoleService will be: it reads the tap on a
- * timer and serializes each batch for its UI. It stands in for the real service until it exists.
- */
-function subscribeToTap(tap: TrafficTap, maxBatch = tap.capacity): () => void {
-  let cursor = tap.head;
-  const timer = setInterval(() => {
-    const from = Math.max(cursor, tap.head - maxBatch);
-    const batch = tap.read(from, maxBatch);
-    JSON.stringify({ records: batch.records, skipped: batch.skipped + from - cursor });
-    cursor = batch.next;
-  }, CONSOLE_BATCH_MS);
-  return () => clearInterval(timer);
-}
+/** Above the idle scenario's 10,000, with room for sockets of the scenario before still closing. */
+const MAX_CONNECTIONS = 20_000;
 
 function memory(): Memory {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -61,37 +49,43 @@ function memory(): Memory {
 }
 
 async function main(kind: RelayKind): Promise<void> {
-  const send = (msg: Ready | Memory | Usage | { ok: true }): void => void process.send!(msg);
+  const send = (msg: Ready | Memory | Usage): void => void process.send!(msg);
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
+  const gc = { ms: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.ms += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
   let stop: () => Promise<void>;
-  let unsubscribe: (() => void) | undefined;
-  let tap: TrafficTap | undefined;
   if (kind === 'bare') {
     const { server, port } = await startBareRelay();
     stop = () => new Promise((resolve) => server.close(() => resolve()));
     send({ ready: true, port, protocols: ['bare'] });
   } else {
-    // SWITCHBOARD_* variables apply, to bench other settings; it always listens on 127.0.0.1.
-    const relay = new Relay(loadConfig({ env: process.env, overrides: { host: '127.0.0.1', port: 0 } }));
+    // SWITCHBOARD_* variables apply, to bench other settings; it always listens on 127.0.0.1,
+    // and every client comes from that one address, so the per-address limit is the global one.
+    // The console is served as `switchboard serve` serves it, so its cost is always in the figures.
+    const overrides = { host: '127.0.0.1', port: 0, maxConnections: MAX_CONNECTIONS, maxConnectionsPerAddress: MAX_CONNECTIONS };
+    const relay = new Relay(loadConfig({ env: process.env, overrides }));
+    const consoleServer = serveConsole(relay);
     const [main] = await relay.start();
-    tap = relay.tap;
-    stop = () => relay.stop();
-    send({ ready: true, port: main!.port, protocols: relay.protocols });
+    stop = () => {
+      consoleServer.stop();
+      return relay.stop();
+    };
+    send({ ready: true, port: main!.port, protocols: relay.protocols, consoleToken: consoleServer.token });
   }
   process.on('message', (msg: Command) => {
     if (msg.cmd === 'memory') send(memory());
     else if (msg.cmd === 'usage') {
       const { user, system } = process.cpuUsage();
-      send({ cpuMicros: user + system, lagP99Ms: lag.percentile(99) / 1e6, lagMaxMs: lag.max / 1e6 });
+      send({ cpuMicros: user + system, lagP99Ms: lag.percentile(99) / 1e6, lagMaxMs: lag.max / 1e6, gcMs: gc.ms, gcMaxMs: gc.maxMs });
       lag.reset();
-    }
-    else if (msg.cmd === 'console') {
-      unsubscribe?.();
-      unsubscribe = msg.on && tap ? subscribeToTap(tap, msg.maxBatch) : undefined;
-      send({ ok: true });
+      gc.ms = gc.maxMs = 0;
     } else {
-      unsubscribe?.();
       // A bounded stop, then a clean exit so --cpu-prof writes its profile.
       const deadline = setTimeout(() => process.exit(0), 3000);
       void stop().finally(() => {

@@ -28,11 +28,17 @@ const LABELS: Record<string, string> = {
   noneMsgsPerSec: 'msgs/s, no console',
   subscribedMsgsPerSec: 'msgs/s, console subscribed',
   costPct: 'console cost %',
-  boundedMsgsPerSec: 'msgs/s, console batches <= 1,000 records',
-  boundedCostPct: 'bounded console cost %',
+  noneCpuUsPerMsg: 'relay CPU us per delivery, no console',
+  subscribedCpuUsPerMsg: 'relay CPU us per delivery, console subscribed',
+  cpuCostPct: 'console cost in relay CPU per delivery %',
+  consoleRecords: 'records the console received',
+  consoleSkippedPct: 'records the console skipped %',
   relayCpuPct: 'relay CPU % of one core',
   relayCpuUsPerMsg: 'relay CPU us per delivery',
   relayLagP99Ms: 'relay event-loop delay p99 ms',
+  loadLagP99Ms: 'load generator event-loop delay p99 ms',
+  relayGcPct: 'relay time in GC pauses %',
+  relayGcMaxMs: 'relay longest GC pause ms',
 };
 
 /** Figures whose ratio to the floor means something (counts of zero do not). */

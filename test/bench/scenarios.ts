@@ -1,5 +1,5 @@
-import { performance } from 'node:perf_hooks';
-import { BenchClient, closeAll, connectMany, Latencies, parsePayload, payload, pool, round, sleep, type RelayProcess } from './load.js';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { BenchClient, closeAll, ConsoleWatcher, connectMany, Latencies, parsePayload, payload, pool, round, sleep, type RelayProcess } from './load.js';
 import type { ProtocolAdapter } from './protocols.js';
 
 /** One protocol on one relay process. */
@@ -33,19 +33,27 @@ interface Window {
   relayCpu: number;
   /** The 99th percentile of the relay's event-loop delay in the window: its own share of latency. */
   relayLagP99: number;
+  /** The same for the load generator, whose clients' delays are in every latency too. */
+  loadLagP99: number;
+  /** The relay's garbage-collection pauses in the window: their total and the longest, in ms. */
+  relayGcMs: number;
+  relayGcMaxMs: number;
 }
 
 /** Warms up, then measures for `durationMs`; `measuring` tells delivery handlers when to count. */
 async function measure(t: Target, durationMs: number, measuring: (on: boolean) => void): Promise<Window> {
   await sleep(WARMUP_MS);
   const start = await t.relay.usage();
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
   measuring(true);
   const t0 = performance.now();
   await sleep(durationMs);
   measuring(false);
+  lag.disable();
   const seconds = (performance.now() - t0) / 1000;
   const end = await t.relay.usage();
-  return { seconds, relayCpu: end.cpuMicros - start.cpuMicros, relayLagP99: end.lagP99Ms };
+  return { seconds, relayCpu: end.cpuMicros - start.cpuMicros, relayLagP99: end.lagP99Ms, loadLagP99: lag.percentile(99) / 1e6, relayGcMs: end.gcMs, relayGcMaxMs: end.gcMaxMs };
 }
 
 /** The relay's CPU per message, which other load on the machine disturbs less than a rate. */
@@ -53,6 +61,9 @@ const cpuFigures = (w: Window, messages: number): Figures => ({
   relayCpuPct: round((w.relayCpu / 1e6 / w.seconds) * 100),
   relayCpuUsPerMsg: round(w.relayCpu / Math.max(1, messages), 2),
   relayLagP99Ms: round(w.relayLagP99, 2),
+  loadLagP99Ms: round(w.loadLagP99, 2),
+  relayGcPct: round((w.relayGcMs / 1000 / w.seconds) * 100, 1),
+  relayGcMaxMs: round(w.relayGcMaxMs, 2),
 });
 
 export interface UnicastOptions {
@@ -206,28 +217,37 @@ export async function idle(t: Target, room: string, count: number): Promise<Figu
   }
 }
 
-/** Records per batch a console that shows only the newest traffic would take (20,000 a second). */
-const BOUNDED_BATCH = 1000;
-
 /**
- * Unicast with a console subscribed to all traffic, against the mean of runs with none before
- * and after; and with a console whose batches are bounded to the newest records.
+ * Unicast with a console subscribed to all traffic over the real console API, against runs with
+ * none: none, subscribed, subscribed, none, so a drift in the machine's load hits both alike.
+ * The relay's CPU per delivery is the steadier measure of the same cost.
  */
 export async function consoleCost(t: Target, room: string, durationMs: number): Promise<Figures> {
   const run = (suffix: string): Promise<Figures> => unicast(t, `${room}-${suffix}`, { size: 32, durationMs });
-  const subscribed = async (suffix: string, maxBatch?: number): Promise<number> => {
-    await t.relay.console(true, maxBatch);
+  const subscribed = async (suffix: string): Promise<Figures & { records: number; skipped: number }> => {
+    const watcher = await ConsoleWatcher.subscribe(t.relay);
     try {
-      return (await run(suffix)).msgsPerSec!;
+      const f = await run(suffix);
+      return { ...f, records: watcher.records, skipped: watcher.skipped };
     } finally {
-      await t.relay.console(false);
+      await watcher.close();
     }
   };
-  const before = await run('a');
-  const all = await subscribed('b');
-  const bounded = await subscribed('c', BOUNDED_BATCH);
-  const after = await run('d');
-  const none = (before.msgsPerSec! + after.msgsPerSec!) / 2;
-  const cost = (x: number): number => round((1 - x / none) * 100, 1);
-  return { noneMsgsPerSec: round(none), subscribedMsgsPerSec: all, costPct: cost(all), boundedMsgsPerSec: bounded, boundedCostPct: cost(bounded) };
+  const none = [await run('a')];
+  const subs = [await subscribed('b'), await subscribed('c')];
+  none.push(await run('d'));
+  const mean = (fs: Figures[], key: string): number => fs.reduce((sum, f) => sum + f[key]!, 0) / fs.length;
+  const cost = (key: string, sign: 1 | -1): number => round(sign * (1 - mean(subs, key) / mean(none, key)) * 100, 1);
+  const records = subs.reduce((n, f) => n + f.records, 0);
+  const skipped = subs.reduce((n, f) => n + f.skipped, 0);
+  return {
+    noneMsgsPerSec: round(mean(none, 'msgsPerSec')),
+    subscribedMsgsPerSec: round(mean(subs, 'msgsPerSec')),
+    costPct: cost('msgsPerSec', 1),
+    noneCpuUsPerMsg: round(mean(none, 'relayCpuUsPerMsg'), 2),
+    subscribedCpuUsPerMsg: round(mean(subs, 'relayCpuUsPerMsg'), 2),
+    cpuCostPct: cost('relayCpuUsPerMsg', -1),
+    consoleRecords: records,
+    consoleSkippedPct: round((skipped / Math.max(1, records + skipped)) * 100, 1),
+  };
 }

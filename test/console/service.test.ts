@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
-import { ConsoleService, type ConsoleSession } from '../../relay/console/service.js';
+import { ConsoleService, type ConsoleServiceOptions, type ConsoleSession } from '../../relay/console/service.js';
 import type { ConsoleEvent } from '../../relay/console/types.js';
 import { Client } from '../helpers/client.js';
 import { startRelay, type Running } from '../helpers/relay.js';
@@ -20,9 +20,9 @@ afterEach(async () => {
   await relay?.stop();
 });
 
-async function setup(overrides: Parameters<typeof startRelay>[0] = {}): Promise<ConsoleSession> {
+async function setup(overrides: Parameters<typeof startRelay>[0] = {}, options: ConsoleServiceOptions = {}): Promise<ConsoleSession> {
   relay = await startRelay(overrides);
-  service = new ConsoleService(relay.relay, { batchMs: 20, statsMs: 100 });
+  service = new ConsoleService(relay.relay, { batchMs: 20, statsMs: 100, ...options });
   return service.session();
 }
 
@@ -123,6 +123,23 @@ describe('ConsoleService', () => {
     expect(batch.skipped).toBeGreaterThan(0);
     expect(batch.skipped + batch.records.length).toBeGreaterThanOrEqual(250);
     expect(batch.records.at(-1)!.preview).toContain('"n":249');
+  });
+
+  it('sends an unfiltered session that fell behind only the newest batch, and counts every record it skipped', async () => {
+    const s = await setup({}, { maxBatch: 50 });
+    const a = await peer('lobby', 'alice');
+    let congested = true;
+    s.congested = () => congested;
+    const { from } = await s.request('subscribeTraffic', {});
+    for (let i = 0; i < 250; i++) a.client.sendJson({ to: 'nobody', n: i });
+    await expect.poll(() => relay.relay.hub.counters['msg-relay'].msgsIn).toBe(250);
+    const head = relay.relay.tap.head;
+    const got = waitFor(s, (e): e is Extract<ConsoleEvent, { type: 'traffic' }> => e.type === 'traffic');
+    congested = false;
+    const batch = await got;
+    expect(batch.records).toHaveLength(50);
+    expect(batch.records.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => head - 50 + i));
+    expect(batch.skipped).toBe(head - from - 50);
   });
 
   it('kicks with a code and a reason, and refuses a code that cannot be sent', async () => {
