@@ -68,7 +68,9 @@ describe('channelstream signer against itsdangerous', () => {
       sign('secret', 'channelstream', t + 30),
       sign('wrong', 'channelstream'),
       good.slice(0, -1),
-      good.slice(0, -1) + (good.endsWith('A') ? 'B' : 'A'),
+      // The signature's first character: its last one also carries two bits base64 drops, so
+      // changing it can leave the same bytes.
+      good.replace(/\.([^.])([^.]*)$/, (_m, c: string, rest: string) => `.${c === 'A' ? 'B' : 'A'}${rest}`),
       'no-separator',
       good.replace(/\.([^.]*)$/, '.!!$1??'),
       good.replace(/\.([^.]*)$/, '.$1=='),
