@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { app, dialog, ipcMain, Menu, protocol, session, shell, type BrowserWindow } from 'electron';
-import type { Config } from '../../relay/config/schema.js';
+import { ALL_INTERFACES, bindsAllInterfaces, type Config } from '../../relay/config/schema.js';
 import { readSettings, writeSettings } from '../../relay/config/store.js';
 import type { ConsoleServer } from '../../relay/console/http.js';
 import type { ConsoleSession } from '../../relay/console/service.js';
@@ -14,7 +14,6 @@ import { SCHEME, serveBundle } from './scheme.js';
 import { openConsoleWindow, openPageWindow, showPage } from './window.js';
 
 export const SETTINGS_FILE = 'settings.json';
-const ALL_INTERFACES = '0.0.0.0';
 const THIS_MACHINE = '127.0.0.1';
 
 export interface DesktopOptions {
@@ -79,7 +78,7 @@ export class Desktop {
   }
 
   get shared(): boolean {
-    return this.settings.host === ALL_INTERFACES || this.settings.host === '::';
+    return bindsAllInterfaces(this.settings.host);
   }
 
   private open(): void {

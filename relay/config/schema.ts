@@ -6,6 +6,10 @@
 
 export const PROTOCOLS = ['msg-relay', 'compendium', 'spacewar', 'intercessor', 'channelstream'] as const;
 export type ProtocolName = (typeof PROTOCOLS)[number];
+
+/** The host that shares the relay on the LAN, and the test for any host that binds every interface. */
+export const ALL_INTERFACES = '0.0.0.0';
+export const bindsAllInterfaces = (host: string): boolean => host === ALL_INTERFACES || host === '::';
 /** Log levels, least severe first. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 

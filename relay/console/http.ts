@@ -1,3 +1,4 @@
+import { bindsAllInterfaces } from '../config/schema.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,7 +87,7 @@ export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): 
     urlAt,
     url() {
       const main = relay.listeners.find((l) => l.main);
-      const host = !main || main.host === '0.0.0.0' || main.host === '::' ? '127.0.0.1' : main.host.includes(':') ? `[${main.host}]` : main.host;
+      const host = !main || bindsAllInterfaces(main.host) ? '127.0.0.1' : main.host.includes(':') ? `[${main.host}]` : main.host;
       return urlAt(`http://${host}:${main?.port ?? relay.config.port}`);
     },
     stop() {

@@ -6,7 +6,7 @@ import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions as WsServerOptions } from 'ws';
 import { ConfigError } from '../config/load.js';
-import type { Config, ProtocolName } from '../config/schema.js';
+import { bindsAllInterfaces, type Config, type ProtocolName } from '../config/schema.js';
 import type { Hub } from '../core/hub.js';
 import type { Dialect } from '../dialects/types.js';
 import { Admission } from './admission.js';
@@ -47,7 +47,7 @@ function destroySocket(this: Duplex): void {
 
 /** Addresses a client on this machine or the LAN can reach a listener at. */
 export function reachableHosts(host: string): string[] {
-  if (host !== '0.0.0.0' && host !== '::') return [host];
+  if (!bindsAllInterfaces(host)) return [host];
   const lan: string[] = [];
   for (const addrs of Object.values(networkInterfaces()))
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) lan.push(a.address);

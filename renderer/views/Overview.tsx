@@ -1,3 +1,4 @@
+import { bindsAllInterfaces } from '../../relay/config/schema.js';
 import { useState } from 'react';
 import { client, useConsole } from '../app.js';
 import { Chart } from '../components/Chart.js';
@@ -16,7 +17,7 @@ export function Overview() {
   const [sharing, setSharing] = useState<string>('');
   if (!snapshot || !stats) return <Empty title="Connecting to the relay…">The console shows the relay as soon as it answers.</Empty>;
 
-  const shared = snapshot.settings.host === '0.0.0.0' || snapshot.settings.host === '::';
+  const shared = bindsAllInterfaces(snapshot.settings.host);
   const share = async (): Promise<void> => {
     setSharing('…');
     try {

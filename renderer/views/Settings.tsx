@@ -1,9 +1,8 @@
 import { useState } from 'react';
-import { PROTOCOLS, SCHEMA, type Config, type ConfigKey, type KeySpec } from '../../relay/config/schema.js';
+import { ALL_INTERFACES, PROTOCOLS, SCHEMA, bindsAllInterfaces, type Config, type ConfigKey, type KeySpec } from '../../relay/config/schema.js';
 import { client, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
 
-const ALL_INTERFACES = '0.0.0.0';
 const THIS_MACHINE = '127.0.0.1';
 const KEYS = Object.keys(SCHEMA) as ConfigKey[];
 /** Keys the relay applies at once by moving its listeners; the rest wait for the next start. */
@@ -81,7 +80,7 @@ export function Settings() {
   const settings = snapshot.settings;
   const value = (k: ConfigKey): string => edits[k] ?? shown(settings[k]);
   const changed = (Object.keys(edits) as ConfigKey[]).filter((k) => edits[k] !== shown(settings[k]));
-  const shared = settings.host === ALL_INTERFACES || settings.host === '::';
+  const shared = bindsAllInterfaces(settings.host);
 
   const save = async (patch: Partial<Record<ConfigKey, unknown>>): Promise<void> => {
     setBusy(true);
