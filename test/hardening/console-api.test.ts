@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
 import { Client } from '../helpers/client.js';
 import { ConsoleApiClient } from '../helpers/console-api.js';
+import { assertAlive } from '../helpers/liveness.js';
 import { runCli, type Spawned } from '../helpers/process.js';
 import { startRelay, type Running } from '../helpers/relay.js';
 
@@ -27,34 +28,19 @@ async function consoleApi(url: string): Promise<ConsoleApiClient> {
   return c;
 }
 
-/** A fresh msg-relay client's round trip: it gets its id, and an answer to list_peers. */
-async function roundTrip(url: string): Promise<void> {
-  const c = await Client.open(`${url}/msg-relay`);
-  try {
-    expect((await c.json()).message_type).toBe('connection_id');
-    c.sendJson({ to: 'host', command: 'list_peers', meta_filter: '*' });
-    expect((await c.json()).message_type).toBe('peer_list');
-  } finally {
-    await c.close();
-  }
-}
-
 describe('the console API under malformed requests', () => {
   it('refuses a traffic filter whose kinds is not a list, and the relay process keeps serving after the next traffic record', async () => {
     const p = runCli(['serve', '--port', '0', '--console-token', 'sesame']);
     running.push(p);
     const [, port] = await p.waitFor(/console http:\/\/127\.0\.0\.1:(\d+)\/console\//);
-    const url = `ws://127.0.0.1:${port}`;
-    const api = await consoleApi(`${url}/console/api?token=sesame`);
+    const api = await consoleApi(`ws://127.0.0.1:${port}/console/api?token=sesame`);
     expect(await api.error('subscribeTraffic', { filter: { kinds: { length: 1 } } })).toBe(
       'subscribeTraffic: filter.kinds must be a list of traffic kinds among message, relay, operator, drop, open, close, got an object',
     );
     expect(await api.error('exportTraffic', { filter: { kinds: ['message', 'bogus'] } })).toMatch(/^exportTraffic: filter\.kinds must be .*, got "bogus"$/);
     // Traffic for the pump to read (the open record, the id frame, the list), then a fresh client.
-    await roundTrip(url);
-    await roundTrip(url);
-    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-    expect(health.status).toBe(200);
+    await assertAlive({ port: Number(port) });
+    await assertAlive({ port: Number(port) });
     expect(await api.result('snapshot', {})).toMatchObject({ protocols: expect.arrayContaining(['msg-relay']) });
     expect(p.child.exitCode).toBeNull();
   });
@@ -63,10 +49,10 @@ describe('the console API under malformed requests', () => {
 const ALL = 'msg-relay, compendium, spacewar, intercessor, channelstream';
 
 describe('every console op checks its parameters over /console/api', () => {
-  async function api(): Promise<{ api: ConsoleApiClient; url: string }> {
+  async function api(): Promise<{ api: ConsoleApiClient; url: string; live: Running }> {
     relay = await startRelay({ consoleToken: 'sesame' });
     server = serveConsole(relay.relay, { batchMs: 10 });
-    return { api: await consoleApi(`${relay.url}/console/api?token=sesame`), url: relay.url };
+    return { api: await consoleApi(`${relay.url}/console/api?token=sesame`), url: relay.url, live: relay };
   }
 
   it.each<[string, unknown, string]>([
@@ -107,15 +93,15 @@ describe('every console op checks its parameters over /console/api', () => {
     ['updateSettings', {}, 'updateSettings: patch is required'],
     ['updateSettings', { patch: 'port=1' }, 'updateSettings: patch must be an object, got "port=1"'],
   ])('%s %j is refused: %s', async (op, params, error) => {
-    const { api: c, url } = await api();
+    const { api: c, live } = await api();
     expect(await c.error(op, params)).toBe(error);
     // The console goes on, and so does the relay for everyone else.
     expect(await c.result('rooms', {})).toEqual([]);
-    await roundTrip(url);
+    await assertAlive(live);
   });
 
   it('takes names that are also members of Object.prototype as names', async () => {
-    const { api: c, url } = await api();
+    const { api: c, url, live } = await api();
     for (const op of ['toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf'])
       expect(await c.error(op, {})).toBe(`unknown console request ${JSON.stringify(op)}`);
     const proto = (json: string): unknown => JSON.parse(json);
@@ -139,6 +125,6 @@ describe('every console op checks its parameters over /console/api', () => {
     }
     expect(await c.result('subscribeTraffic', { filter: { room: '__proto__', peer: 'toString' } })).toMatchObject({ from: expect.any(Number) });
     expect(await c.result('exportTraffic', { filter: { room: 'constructor' } })).toEqual({ records: [] });
-    await roundTrip(url);
+    await assertAlive(live);
   });
 });
