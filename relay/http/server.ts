@@ -213,7 +213,7 @@ export class RelayServer {
   private failed(req: IncomingMessage, err: unknown): string {
     const e = err instanceof Error ? err : new Error(String(err));
     const target = JSON.stringify((req.url ?? '').slice(0, 200));
-    this.hub.log.add('error', 'error', `${req.method ?? 'GET'} ${target} from ${remoteAddress(req)}: ${e.stack ?? e.message}`, { remote: remoteAddress(req) });
+    this.core.log.add('error', 'error', `${req.method ?? 'GET'} ${target} from ${remoteAddress(req)}: ${e.stack ?? e.message}`, { remote: remoteAddress(req) });
     return `internal error: ${e.message}`;
   }
 
