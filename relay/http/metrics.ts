@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { PROTOCOLS } from '../config/schema.js';
-import type { Hub, ProtocolCounters } from '../core/hub.js';
+import type { Core } from '../core/core.js';
+import type { ProtocolCounters } from '../core/delivery.js';
 
 /**
  * /metrics in the Prometheus text format, by prom-client: the process and Node metrics every
@@ -39,13 +40,13 @@ export interface BuildInfo {
   version: string;
 }
 
-/** One relay's metrics: its hub's counters, its refusals, and gauges others add (console sessions). */
+/** One relay's metrics: its hub's and delivery's counters, its refusals, and gauges others add (console sessions). */
 export class RelayMetrics {
   private readonly registry = new Registry();
   private readonly refusals = new Map<RefusalStatus, number>();
   readonly contentType = this.registry.contentType;
 
-  constructor(hub: Hub, build: BuildInfo) {
+  constructor({ hub, delivery }: Pick<Core, 'hub' | 'delivery'>, build: BuildInfo) {
     processMetrics();
     const registers = [this.registry];
     new Gauge({ name: 'switchboard_build_info', help: 'Always 1: the labels say which Switchboard and Node run.', labelNames: ['version', 'node'], registers }).set(
@@ -58,7 +59,7 @@ export class RelayMetrics {
       labelNames: ['protocol'],
       registers,
       collect() {
-        for (const p of PROTOCOLS) this.set({ protocol: p }, hub.counters[p].connections);
+        for (const p of PROTOCOLS) this.set({ protocol: p }, delivery.counters[p].connections);
       },
     });
     for (const [field, name, help] of FAMILIES)
@@ -69,7 +70,7 @@ export class RelayMetrics {
         registers,
         collect() {
           this.reset();
-          for (const p of PROTOCOLS) this.inc({ protocol: p }, hub.counters[p][field]);
+          for (const p of PROTOCOLS) this.inc({ protocol: p }, delivery.counters[p][field]);
         },
       });
     new Counter({
