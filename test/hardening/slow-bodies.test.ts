@@ -72,13 +72,13 @@ describe('a request body that trickles', () => {
     await assertAlive({ port });
   });
 
-  it('that no route reads is ended by the HTTP server itself once headers and body are past their time', async () => {
+  it('that no route reads has its socket closed by the HTTP server itself once headers and body are past their time', async () => {
     cs = await Channelstream.start({ handshakeTimeoutMs: 300, bodyTimeoutMs: 300 });
     const { port } = cs.running;
     // A POST to a path no protocol claims is answered at once, but its body keeps the connection busy.
     const { answer, sent } = await trickle(port, 'POST /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n', 100, 100);
+    // Node answers 408 where it still can; either way the socket is closed long before the body could end.
     expect(answer).toMatch(/^HTTP\/1\.1 404 /);
-    expect(answer).toContain('HTTP/1.1 408 Request Timeout');
     expect(sent).toBeLessThan(100);
     await assertAlive({ port });
   });
