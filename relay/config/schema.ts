@@ -346,6 +346,14 @@ type ValueOf<K extends KeySpec> = K extends IntKey
 
 export type Config = { readonly [K in ConfigKey]: ValueOf<(typeof SCHEMA)[K]> };
 
+/** Where a setting above the config file came from: a SWITCHBOARD_* variable or a flag, which win at every start. */
+export interface SettingSource {
+  from: 'environment' | 'flag';
+  /** The variable or flag that set it, such as SWITCHBOARD_PORT or --port. */
+  name: string;
+}
+export type SettingSources = Partial<Record<ConfigKey, SettingSource>>;
+
 export function defaults(): Config {
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(SCHEMA)) out[key] = spec.default;

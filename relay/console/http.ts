@@ -1,10 +1,9 @@
 import { bindsAllInterfaces } from '../config/schema.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { builtDir, packageRoot, staticRoute } from '../http/static.js';
+import { builtDir, packageVersion, staticRoute } from '../http/static.js';
+import { CONSOLE_HEADERS } from './csp.js';
 import type { Relay } from '../relay.js';
 import { SHUTDOWN_CODE, SHUTDOWN_REASON } from '../relay.js';
 import { ConsoleError } from './errors.js';
@@ -20,10 +19,6 @@ const TRAFFIC_BACKLOG_BYTES = 1024 * 1024;
 const MAX_BACKLOG_BYTES = 32 * 1024 * 1024;
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const UNAUTHORIZED = 'The console token is missing or wrong. Open the console URL that switchboard printed at start (it ends in #token=...).\n';
-
-function packageVersion(root: string | undefined): string {
-  return root ? ((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '') : '';
-}
 
 export interface ConsoleServerOptions extends ConsoleServiceOptions {
   /** The built console; defaults to dist/console in the package. */
@@ -49,14 +44,15 @@ export interface ConsoleServer {
  * that its Overview links to (plain pages that speak msg-relay and spacewar like any client).
  */
 export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): ConsoleServer {
-  const root = packageRoot();
   const consolePages = staticRoute({
     prefix: CONSOLE_PATH,
     dir: options.staticDir ?? builtDir('console'),
     notBuilt: 'The console is not built. Run `npm run build` and reload.\n',
     fallbackToIndex: true,
+    headers: CONSOLE_HEADERS,
   });
-  const service = new ConsoleService(relay, { version: packageVersion(root), ...options });
+  const service = new ConsoleService(relay, { version: packageVersion(), ...options });
+  relay.server.metrics.gauge('switchboard_console_sessions', 'Open console sessions: browser consoles, app windows and the app itself.', () => service.sessionCount);
   const token = relay.config.consoleToken || randomBytes(18).toString('base64url');
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: false });
 
@@ -74,6 +70,7 @@ export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): 
   relay.server.addUpgrade((req, socket, head, url) => {
     if (url.pathname !== CONSOLE_API_PATH) return false;
     if (!tokenMatches(url.searchParams.get('token'), token)) {
+      relay.server.metrics.refused(401);
       refuse(socket, 401, 'Unauthorized', UNAUTHORIZED);
       return true;
     }
