@@ -7,7 +7,7 @@ import type { ConsoleServer, ConsoleServerOptions } from '../../relay/console/ht
 import type { ConsoleSession } from '../../relay/console/service.js';
 import { lanShare, sharePage } from '../../relay/console/share.js';
 import type { ConsoleEvent } from '../../relay/console/types.js';
-import { reachableHosts } from '../../relay/http/server.js';
+import { pageOrigin } from '../../relay/http/server.js';
 import { Relay } from '../../relay/relay.js';
 import { ConsoleIpc } from './ipc.js';
 import { menuTemplate } from './menu.js';
@@ -189,9 +189,8 @@ export class Desktop {
 
   /** The relay's own pages (the demos) as this machine's browser reaches them: http(s)://127.0.0.1:PORT. */
   relayOrigin(): string {
-    const main = this.mainListener();
-    const host = reachableHosts(main.host)[0]!;
-    return `${main.urls[0]?.startsWith('wss:') ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${main.port}`;
+    // A relay bound to every interface lists 127.0.0.1 first: the address for this machine.
+    return pageOrigin(this.mainListener().urls[0]!);
   }
 
   private mainListener(): Relay['listeners'][number] {
