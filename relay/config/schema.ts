@@ -147,6 +147,13 @@ export const SCHEMA = {
     max: 600_000,
     doc: 'A connection whose TLS handshake or HTTP request headers are not complete this long after it opened is dropped.',
   },
+  bodyTimeoutMs: {
+    type: 'int',
+    default: 10_000,
+    min: 100,
+    max: 600_000,
+    doc: 'An HTTP request body (channelstream\'s REST API) not complete this long after its headers is answered 408 and its connection closed.',
+  },
   closeTimeoutMs: {
     type: 'int',
     default: 10_000,

@@ -138,7 +138,8 @@ export class RelayServer {
     const options: ServerOptions = {
       maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
       headersTimeout: timeout,
-      requestTimeout: Math.max(timeout, 300_000),
+      // Node's own bare 408 for a body no route reads; a route that reads one answers first, with a reason.
+      requestTimeout: timeout + this.config.bodyTimeoutMs,
       // How often Node looks for late requests: often enough to honour a short timeout.
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeout / 4))),
     };
