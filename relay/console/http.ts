@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { remoteAddress } from '../http/remote.js';
+import { remoteAddress } from '../net/remote.js';
 import { pageOrigin } from '../http/server.js';
 import { builtDir, packageVersion, staticRoute } from '../http/static.js';
 import { CONSOLE_HEADERS } from './csp.js';

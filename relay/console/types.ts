@@ -5,12 +5,12 @@
  */
 import type { Config, ProtocolName, SettingSources } from '../config/schema.js';
 import type { ProtocolCounters } from '../core/delivery.js';
-import type { LogEntry } from '../core/log.js';
+import type { LogEntry, LogLevel } from '../core/log.js';
 import type { TrafficKind, TrafficRecord } from '../core/tap.js';
 import type { InjectTarget } from '../dialects/types.js';
 import type { ListenerInfo } from '../http/server.js';
 
-export type { Config, ProtocolName, LogEntry, TrafficKind, TrafficRecord, InjectTarget, ListenerInfo, ProtocolCounters };
+export type { Config, ProtocolName, LogEntry, LogLevel, TrafficKind, TrafficRecord, InjectTarget, ListenerInfo, ProtocolCounters };
 
 export interface PeerInfo {
   /** The hub's key: unique across protocols; use it to kick or inject. */
