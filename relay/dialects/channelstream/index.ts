@@ -33,7 +33,7 @@ export function createChannelstream(core: DialectContext): Dialect {
 
     accept: (ws: WebSocket, _req: IncomingMessage, url: URL) => acceptSocket(engine, core, ws, url),
 
-    handleHttp: createRest(engine, hub, config),
+    handleHttp: createRest(engine, hub, config, core.secrets),
 
     inject(target: InjectTarget, payload: string): number {
       const m = { user: config.channelstreamOperatorUser, message: injectObject(payload, 'a channelstream message is a JSON object') };
