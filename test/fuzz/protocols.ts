@@ -183,7 +183,8 @@ const intercessor: FuzzProtocol = {
  */
 const channelstream: FuzzProtocol = {
   name: 'channelstream',
-  config: { channelstreamHeartbeatMs: 500, channelstreamPongTimeoutMs: 1000, channelstreamGcIdleMs: 3000, channelstreamGcTickMs: 250 },
+  // GC idle well above the time a loaded machine may take between a chaos client's /connect and its /ws.
+  config: { channelstreamHeartbeatMs: 500, channelstreamPongTimeoutMs: 1000, channelstreamGcIdleMs: 10_000, channelstreamGcTickMs: 250 },
   junk: ['{"type":"heartbeat"}', '[]'],
   session: ({ url, base }) => {
     const request = (path: string, body: string, opts: { method?: string; secret?: string | false } = {}): Promise<Response> => {
