@@ -1,7 +1,7 @@
 import { pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
 import { hardenRunning, secretsOf, secureForLan, type Generated, type Secrets } from './config/secrets.js';
-import { createCore, type Core } from './core/core.js';
+import { createCore, type Core, type CoreOptions } from './core/core.js';
 import type { Hub } from './core/hub.js';
 import { EventLog } from './core/log.js';
 import { TapRecorder } from './core/record.js';
@@ -28,7 +28,11 @@ export class Relay {
   /** Secrets generated at construction, announced when the relay starts. */
   private readonly generated: Generated[];
 
-  constructor(public config: Config) {
+  /** `bus` puts a bus other than the in-process one in the path (a cluster's). */
+  constructor(
+    public config: Config,
+    { bus }: Pick<CoreOptions, 'bus'> = {},
+  ) {
     ({ config, generated: this.generated } = secureForLan(config));
     this.config = config;
     this.secrets = secretsOf(config);
@@ -38,6 +42,7 @@ export class Relay {
       ratePerSecond: config.rateLimitPerSecond,
       rateBurst: config.rateLimitBurst,
       maxRooms: config.maxRooms,
+      bus,
     });
     this.core.observers.add(new TapRecorder(this.tap));
     this.hub = this.core.hub;
