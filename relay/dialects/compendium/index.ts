@@ -8,6 +8,7 @@ import { remoteAddress } from '../../http/remote.js';
 import { injectJson, injectPeer } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
 import { InjectError, type Dialect, type DialectContext, type InjectTarget } from '../types.js';
+import { nestsDeeper, PYTHON_JSON_DEPTH, tooDeep } from '../json-depth.js';
 
 /**
  * Compendium WSS: a socket asks for an ephemeral address (INIT) and anyone who knows an address
@@ -42,6 +43,8 @@ class BadMessage extends Error {}
 function parse(data: Buffer, isBinary: boolean): Message {
   let text = data.toString('utf8');
   if (isBinary && text.startsWith('\ufeff')) text = text.slice(1);
+  // The original's json.loads raised RecursionError here, which closed the socket with 1011.
+  if (nestsDeeper(data, PYTHON_JSON_DEPTH)) throw new BadMessage(`invalid JSON: ${tooDeep(PYTHON_JSON_DEPTH)}`);
   let value: unknown;
   try {
     value = JSON.parse(text);
