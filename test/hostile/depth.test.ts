@@ -1,21 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Channelstream } from '../helpers/channelstream.js';
+import { describe, expect, it } from 'vitest';
 import { Client } from '../helpers/client.js';
 import { assertAlive, whileAlive } from '../helpers/liveness.js';
-import { startRelay, type Running } from '../helpers/relay.js';
+import type { Running } from '../helpers/relay.js';
+import { perTest } from '../helpers/session-scope.js';
 
 /** A JSON text of arrays nested `levels` deep around `inner`. */
 const nested = (levels: number, inner = ''): string => '['.repeat(levels) + inner + ']'.repeat(levels);
 
-let relay: Running | undefined;
-let cs: Channelstream | undefined;
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await relay?.stop();
-  await cs?.stop();
-  relay = cs = undefined;
-});
+const scope = perTest();
+const open = scope.open;
 
 /** The next socket frame that is not a `[]` heartbeat, as its raw text. */
 async function nextEvent(c: Client, ms = 3000): Promise<string> {
@@ -26,11 +19,6 @@ async function nextEvent(c: Client, ms = 3000): Promise<string> {
   throw new Error('only heartbeats');
 }
 
-const open = async (url: string, headers: Record<string, string> = {}): Promise<Client> => {
-  const c = await Client.open(url, { headers });
-  clients.push(c);
-  return c;
-};
 
 async function msgRelayPair(r: Running): Promise<{ a: Client; b: Client; bId: string }> {
   const a = await open(`${r.url}/msg-relay`, { 'x-peer-group': 'deep' });
@@ -43,7 +31,7 @@ async function msgRelayPair(r: Running): Promise<{ a: Client; b: Client; bId: st
 
 describe('nesting depth, capped where the original\'s parser stopped', () => {
   it('msg-relay (Python json): 980 levels pass, one more closes the sender with 1008 and the reason', async () => {
-    relay = await startRelay();
+    const relay = await scope.relay();
     const { a, b, bId } = await msgRelayPair(relay);
     // The message object is the first level; "from" makes the relay serialize it again.
     a.send(`{"to":"${bId}","from":"x","v":${nested(979)}}`);
@@ -54,8 +42,7 @@ describe('nesting depth, capped where the original\'s parser stopped', () => {
   });
 
   it('msg-relay: 200,000 levels are refused as clearly, and nobody else is touched', async () => {
-    relay = await startRelay();
-    const r = relay;
+    const r = await scope.relay();
     const { a, b, bId } = await msgRelayPair(r);
     await whileAlive(r, async () => {
       a.send(`{"to":"${bId}","from":"x","v":${nested(200_000)}}`);
@@ -68,7 +55,7 @@ describe('nesting depth, capped where the original\'s parser stopped', () => {
   });
 
   it('compendium (Python json): 980 levels are delivered, one more closes with 1011 and the reason', async () => {
-    relay = await startRelay();
+    const relay = await scope.relay();
     const a = await open(`${relay.url}/compendium`);
     a.sendJson({ type: 'INIT' });
     const address = (await a.json()).EpheWssAddr as string;
@@ -81,7 +68,7 @@ describe('nesting depth, capped where the original\'s parser stopped', () => {
   });
 
   it('intercessor (serde_json): 127 levels are relayed, 128 close with 1008 and the reason', async () => {
-    relay = await startRelay();
+    const relay = await scope.relay();
     const server = await open(`${relay.url}/server`);
     const sid = ((await server.json()).message as { id: string }).id;
     const client = await open(`${relay.url}/client/${sid}`);
@@ -95,7 +82,7 @@ describe('nesting depth, capped where the original\'s parser stopped', () => {
   });
 
   it('channelstream (Python json): a REST body deeper than 980 levels gets 400 and changes nothing', async () => {
-    cs = await Channelstream.start();
+    const cs = await scope.channelstream();
     const c = await cs.connect('u', ['room']);
     const listener = await cs.socket(c.conn_id);
     const deep = `[{"channel":"room","user":"u","message":{"v":${nested(980)}}}]`;
@@ -111,15 +98,14 @@ describe('nesting depth, capped where the original\'s parser stopped', () => {
   });
 
   it('channelstream: a deep message whose indented form would be hundreds of megabytes is sent compact', async () => {
-    cs = await Channelstream.start();
-    const running = cs.running;
+    const cs = await scope.channelstream();
     const c = await cs.connect('u', ['room']);
     const listener = await cs.socket(c.conn_id);
     // 900 levels around 50,000 numbers: indented with 4 spaces a level, about 180 MB.
     const value = nested(900, Array(50_000).fill(1).join(','));
     const body = `[{"channel":"room","user":"u","message":{"v":${value}}}]`;
-    const frame = await whileAlive(running, async () => {
-      const posted = await cs!.call('/message', { body });
+    const frame = await whileAlive(cs.running, async () => {
+      const posted = await cs.call('/message', { body });
       expect(posted.status).toBe(200);
       expect(posted.text.length).toBeLessThan(2 * body.length);
       return nextEvent(listener.client, 10_000);

@@ -1,9 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- replies are deep JSON read by path in assertions */
-import { afterEach, describe, expect, it } from 'vitest';
-import { Channelstream } from '../helpers/channelstream.js';
-import { Client } from '../helpers/client.js';
+import { describe, expect, it } from 'vitest';
 import { assertAlive } from '../helpers/liveness.js';
-import { startRelay, type Running } from '../helpers/relay.js';
+import { perTest } from '../helpers/session-scope.js';
 
 /** Names that are also members of Object.prototype, and one that is not: each must behave like the last. */
 const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'plain'];
@@ -11,25 +9,13 @@ const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueO
 /** An object with this key as its own property, which a literal `{ __proto__: v }` would not make. */
 const keyed = (key: string, value: unknown): Record<string, unknown> => JSON.parse(`{${JSON.stringify(key)}: ${JSON.stringify(value)}}`) as Record<string, unknown>;
 
-let relay: Running | undefined;
-let cs: Channelstream | undefined;
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await relay?.stop();
-  await cs?.stop();
-  relay = cs = undefined;
-});
+const scope = perTest();
+const open = scope.open;
 
-const open = async (url: string, headers: Record<string, string> = {}): Promise<Client> => {
-  const c = await Client.open(url, { headers });
-  clients.push(c);
-  return c;
-};
 
 describe.each(NAMES)('the name %s', (name) => {
   it('msg-relay: as a group, metadata, filter and message key, it works like any name', async () => {
-    relay = await startRelay();
+    const relay = await scope.relay();
     const a = await open(`${relay.url}/msg-relay`, { 'x-peer-group': name, 'x-peer-meta': name.toLowerCase() });
     const aId = (await a.json()).connection_id as string;
     const b = await open(`${relay.url}/msg-relay`, { 'x-peer-group': name, 'x-peer-meta': 'other' });
@@ -48,7 +34,7 @@ describe.each(NAMES)('the name %s', (name) => {
   });
 
   it('compendium: as a message type it is unknown, as a key of msg it is delivered', async () => {
-    relay = await startRelay();
+    const relay = await scope.relay();
     const a = await open(`${relay.url}/compendium`);
     a.sendJson({ type: 'INIT' });
     const address = (await a.json()).EpheWssAddr as string;
@@ -62,7 +48,7 @@ describe.each(NAMES)('the name %s', (name) => {
   });
 
   it('spacewar: as a room and as a target, it works like any name', async () => {
-    relay = await startRelay();
+    const relay = await scope.relay();
     const a = await open(`${relay.url}/ws-relay/${name}`);
     expect(await a.next()).toBe('1 self');
     const b = await open(`${relay.url}/ws-relay/${name}`);
@@ -78,7 +64,7 @@ describe.each(NAMES)('the name %s', (name) => {
   });
 
   it('intercessor: as a server id it is unknown, as a type and message key it is relayed', async () => {
-    relay = await startRelay();
+    const relay = await scope.relay();
     const server = await open(`${relay.url}/server`);
     const sid = ((await server.json()).message as { id: string }).id;
     const client = await open(`${relay.url}/client/${sid}`);
@@ -91,7 +77,7 @@ describe.each(NAMES)('the name %s', (name) => {
   });
 
   it('channelstream: as a user, channel, state key, config key and message key, it works like any name', async () => {
-    cs = await Channelstream.start();
+    const cs = await scope.channelstream();
     const c = await cs.connect(name, [name], {
       user_state: { ...keyed(name, 'v'), other: 1 },
       state_public_keys: [name],
