@@ -39,6 +39,7 @@ describe('nesting depth, capped where the original\'s parser stopped', () => {
     a.send(`{"to":"${bId}","from":"x","v":${nested(980)}}`);
     expect(await a.closed).toEqual({ code: 1008, reason: 'messages must be in JSON format: nested deeper than 980 levels' });
     expect(await b.json()).toMatchObject({ message_type: 'peer_disconnect' });
+    await assertAlive(relay);
   });
 
   it('msg-relay: 200,000 levels are refused as clearly, and nobody else is touched', async () => {

@@ -31,6 +31,7 @@ describe.each(NAMES)('the name %s', (name) => {
     b.sendJson({ to: 'group', meta_filter: '*', n: 2 });
     expect(await a.json()).toMatchObject({ n: 2 });
     expect(await outsider.drain(100)).toEqual([]);
+    await assertAlive(relay);
   });
 
   it('compendium: as a message type it is unknown, as a key of msg it is delivered', async () => {
@@ -45,6 +46,7 @@ describe.each(NAMES)('the name %s', (name) => {
     expect(await b.json()).toEqual({ type: 'ERR', errCode: 404, errMsg: 'Socket address not found' });
     b.sendJson({ type: name });
     expect(await b.closed).toEqual({ code: 1011, reason: `unknown message type "${name}": expected INIT or ROUTE` });
+    await assertAlive(relay);
   });
 
   it('spacewar: as a room and as a target, it works like any name', async () => {
@@ -61,6 +63,7 @@ describe.each(NAMES)('the name %s', (name) => {
     expect(await a.drain(100)).toEqual([]);
     const other = await open(`${relay.url}/ws-relay/${name}x`);
     expect(await other.next()).toBe('1 self');
+    await assertAlive(relay);
   });
 
   it('intercessor: as a server id it is unknown, as a type and message key it is relayed', async () => {
@@ -74,6 +77,7 @@ describe.each(NAMES)('the name %s', (name) => {
     expect(await server.json()).toEqual({ from: cid, to: sid, type: name, message: keyed(name, name) });
     const stray = await open(`${relay.url}/client/${name}`);
     expect(await stray.closed).toEqual({ code: 1008, reason: `no server with id ${name} is connected` });
+    await assertAlive(relay);
   });
 
   it('channelstream: as a user, channel, state key, config key and message key, it works like any name', async () => {
