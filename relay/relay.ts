@@ -1,3 +1,4 @@
+import { Captures } from './capture/captures.js';
 import { pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
 import { Hub } from './core/hub.js';
@@ -6,6 +7,7 @@ import { TrafficTap } from './core/tap.js';
 import { createDialects } from './dialects/index.js';
 import type { Dialect } from './dialects/types.js';
 import { RelayServer, type ListenerInfo, type ListenerSpec } from './http/server.js';
+import { packageVersion } from './http/static.js';
 
 export const SHUTDOWN_CODE = 1001;
 export const SHUTDOWN_REASON = 'Switchboard is shutting down';
@@ -18,6 +20,8 @@ export class Relay {
   readonly dialects: Map<ProtocolName, Dialect>;
   readonly server: RelayServer;
   listeners: ListenerInfo[] = [];
+  /** Capture files of this run: at most one recording, as an observer of every delivery. */
+  readonly captures: Captures;
 
   constructor(public config: Config) {
     this.tap = new TrafficTap(config.tapCapacity);
@@ -28,6 +32,11 @@ export class Relay {
     });
     this.dialects = createDialects({ hub: this.hub, config });
     this.server = new RelayServer(this.hub, this.dialects, config);
+    this.captures = new Captures(
+      (observer) => this.core.observers.add(observer),
+      () => this.config,
+      () => ({ version: packageVersion(), protocols: this.protocols }),
+    );
   }
 
   /** Protocols that are spoken, in the order of PROTOCOLS. */
@@ -35,7 +44,9 @@ export class Relay {
     return PROTOCOLS.filter((p) => this.dialects.has(p));
   }
 
+  /** Starts listening; with `record` set, the capture starts first so it sees the first client. */
   async start(): Promise<ListenerInfo[]> {
+    if (this.config.record) await this.captures.start({ by: 'cli', file: this.config.record });
     await this.listen();
     this.hub.startKeepalive(this.config.keepaliveTickSeconds * 1000);
     return this.listeners;
@@ -91,6 +102,7 @@ export class Relay {
     this.hub.closeAll(code, reason);
     for (const d of this.dialects.values()) d.stop?.();
     await this.server.close();
+    await this.captures.stop('the relay stopped');
     this.listeners = [];
   }
 }

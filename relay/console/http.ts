@@ -1,10 +1,10 @@
 import { bindsAllInterfaces } from '../config/schema.js';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { builtDir, packageRoot, staticRoute } from '../http/static.js';
+import { builtDir, packageVersion, staticRoute } from '../http/static.js';
 import type { Relay } from '../relay.js';
 import { SHUTDOWN_CODE, SHUTDOWN_REASON } from '../relay.js';
 import { ConsoleService, type ConsoleServiceOptions } from './service.js';
@@ -13,16 +13,14 @@ import type { ConsoleOp, ConsoleRequestFrame, ConsoleServerFrame } from './types
 export const CONSOLE_PATH = '/console/';
 export const CONSOLE_API_PATH = '/console/api';
 export const DEMO_PATH = '/demo/';
+/** A capture file of this run, by name: GET /console/capture/NAME with the console token. */
+export const CAPTURE_PATH = '/console/capture/';
 /** Over this many unsent bytes a console gets no traffic until it catches up (it sees "skipped"). */
 const TRAFFIC_BACKLOG_BYTES = 1024 * 1024;
 /** Over this many a console is closed: it reconnects and starts fresh rather than hold the relay's memory. */
 const MAX_BACKLOG_BYTES = 32 * 1024 * 1024;
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const UNAUTHORIZED = 'The console token is missing or wrong. Open the console URL that switchboard printed at start (it ends in #token=...).\n';
-
-function packageVersion(root: string | undefined): string {
-  return root ? ((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '') : '';
-}
 
 export interface ConsoleServerOptions extends ConsoleServiceOptions {
   /** The built console; defaults to dist/console in the package. */
@@ -48,17 +46,21 @@ export interface ConsoleServer {
  * that its Overview links to (plain pages that speak msg-relay and spacewar like any client).
  */
 export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): ConsoleServer {
-  const root = packageRoot();
   const consolePages = staticRoute({
     prefix: CONSOLE_PATH,
     dir: options.staticDir ?? builtDir('console'),
     notBuilt: 'The console is not built. Run `npm run build` and reload.\n',
     fallbackToIndex: true,
   });
-  const service = new ConsoleService(relay, { version: packageVersion(root), ...options });
+  const service = new ConsoleService(relay, { version: packageVersion(), ...options });
   const token = relay.config.consoleToken || randomBytes(18).toString('base64url');
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: false });
 
+  relay.server.addRoute((req, res, url) => {
+    if (!url.pathname.startsWith(CAPTURE_PATH)) return false;
+    downloadCapture(relay, token, req, res, url);
+    return true;
+  });
   relay.server.addRoute((req, res, url) => {
     if (url.pathname !== CONSOLE_API_PATH) return consolePages(req, res, url);
     // A browser cannot read why an upgrade failed: the console asks here to tell a bad token from a dead relay.
@@ -102,6 +104,41 @@ function tokenMatches(given: string | null, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The token from `Authorization: Bearer` or the `token` query parameter (a download link cannot set headers). */
+function givenToken(req: IncomingMessage, url: URL): string | null {
+  return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? url.searchParams.get('token');
+}
+
+function downloadCapture(relay: Relay, token: string, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const answer = (status: number, text: string): void => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(text);
+  };
+  if (!tokenMatches(givenToken(req, url), token)) return answer(401, UNAUTHORIZED);
+  if (req.method !== 'GET') return answer(405, 'Captures are downloaded with GET.\n');
+  let name: string;
+  try {
+    name = decodeURIComponent(url.pathname.slice(CAPTURE_PATH.length));
+  } catch {
+    return answer(400, 'The capture name is not valid percent-encoding.\n');
+  }
+  const file = relay.captures.path(name);
+  if (!file) return answer(404, `No capture named "${name}" in this run of the relay.\n`);
+  const stream = createReadStream(file);
+  stream.once('open', () => {
+    res.writeHead(200, {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'content-disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"`,
+      'cache-control': 'no-store',
+    });
+    stream.pipe(res);
+  });
+  stream.once('error', (err: NodeJS.ErrnoException) => {
+    if (res.headersSent) res.destroy();
+    else answer(410, `The capture "${name}" cannot be read any more: ${err.code ?? err.message}.\n`);
+  });
 }
 
 function refuse(socket: Duplex, status: number, text: string, body: string): void {

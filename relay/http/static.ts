@@ -27,6 +27,12 @@ export function packageRoot(): string | undefined {
   return undefined;
 }
 
+/** The package's version from its package.json, or "" when it cannot be found. */
+export function packageVersion(): string {
+  const root = packageRoot();
+  return root ? ((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '') : '';
+}
+
 /** dist/<name> in the package, where `npm run build` puts a built set of pages. */
 export function builtDir(name: string): string | undefined {
   const root = packageRoot();
