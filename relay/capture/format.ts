@@ -46,7 +46,7 @@ export interface OpenRecord extends Base {
   /** The handshake's path and query (without the stripped parameters), as the client sent them. */
   path: string;
   query: string;
-  /** The headers that shape a session (see HANDSHAKE_HEADERS), lowercased names. */
+  /** The headers that shape a session (relay/http/handshake.ts lists them), lowercase names. */
   headers: Record<string, string>;
   /** Names of the secrets left out of this handshake: headers, and query parameters as `?name`. */
   stripped?: string[];
@@ -118,22 +118,6 @@ export interface EndRecord {
 
 export type CaptureRecord = OpenRecord | CloseRecord | InRecord | OutRecord | HttpRecord | EndRecord;
 
-/** Headers kept from a handshake: the ones a protocol or a proxy reads. Everything else is left out. */
-export const HANDSHAKE_HEADERS: readonly string[] = [
-  'host',
-  'origin',
-  'user-agent',
-  'sec-websocket-protocol',
-  'x-peer-group',
-  'x-peer-meta',
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-real-ip',
-  'forwarded',
-  'content-type',
-];
-/** Headers that carry credentials: their presence is noted, their value never written. */
-export const SECRET_HEADERS: readonly string[] = ['authorization', 'cookie', 'x-channelstream-secret'];
 /** Query parameters that carry credentials. */
 export const SECRET_PARAMS: readonly string[] = ['token', 'secret', 'passphrase'];
 

@@ -1,13 +1,11 @@
-import type { CloseEvent, DropEvent, InboundEvent, OpenEvent, RelayObserver, SentEvent } from '../core/observe.js';
+import type { CloseEvent, DropEvent, InboundEvent, OpenEvent, RelayObserver, RequestEvent, SentEvent } from '../core/observe.js';
 import type { Peer } from '../core/peer.js';
-import { stripQuery, type FrameContent, type HttpRecord } from './format.js';
+import { isBinaryFrame } from '../core/socket.js';
+import { stripQuery, type FrameContent } from './format.js';
 import type { CaptureWriter } from './writer.js';
 
-/** A protocol's HTTP call as the capture keeps it (channelstream's REST API is how its backends send). */
-export type HttpCall = Omit<HttpRecord, 't' | 'type' | 'stripped'>;
-
-const content = (frame: string | Buffer, binary: boolean): FrameContent =>
-  typeof frame === 'string' ? { text: frame } : binary ? { base64: frame.toString('base64') } : { text: frame.toString() };
+const content = (frame: string | Buffer): FrameContent =>
+  typeof frame === 'string' ? { text: frame } : isBinaryFrame(frame) ? { base64: frame.toString('base64') } : { text: frame.toString() };
 
 const size = (frame: string | Buffer): number => (typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length);
 
@@ -45,7 +43,7 @@ export class CaptureRecorder implements RelayObserver {
     this.writer.write({ t: this.writer.now(), type: 'close', protocol: peer.protocol, peer: peer.key, id: peer.id, code, reason, by });
   }
 
-  inbound({ peer, frame, binary, to, refused }: InboundEvent): void {
+  inbound({ peer, frame, to, refused }: InboundEvent): void {
     this.writer.write({
       t: this.writer.now(),
       type: 'in',
@@ -55,7 +53,7 @@ export class CaptureRecorder implements RelayObserver {
       room: firstRoom(peer),
       to,
       size: size(frame),
-      ...content(frame, binary),
+      ...content(frame),
       ...(refused && { refused: `${refused.code} ${refused.reason}` }),
     });
   }
@@ -64,7 +62,7 @@ export class CaptureRecorder implements RelayObserver {
     const t = this.writer.now();
     const sender = typeof e.origin === 'string' ? undefined : e.origin;
     if (sender && e.inbound !== undefined)
-      this.writer.write({ t, type: 'in', protocol: e.protocol, peer: sender.key, id: sender.id, room: e.room, to: e.to, size: size(e.inbound), ...content(e.inbound, e.inboundBinary ?? false) });
+      this.writer.write({ t, type: 'in', protocol: e.protocol, peer: sender.key, id: sender.id, room: e.room, to: e.to, size: size(e.inbound), ...content(e.inbound) });
     const from = sender ? sender.key : (e.origin as string);
     if (Buffer.isBuffer(e.frame)) {
       this.writer.write({ t, type: 'out', protocol: e.protocol, from, room: e.room, to: e.recipients.map((r) => r.key), size: e.frame.length, text: e.frame.toString() });
@@ -90,8 +88,7 @@ export class CaptureRecorder implements RelayObserver {
     });
   }
 
-  /** A call to a protocol's HTTP API, with its answer. */
-  requested(call: HttpCall): void {
+  requested(call: RequestEvent): void {
     const { query, stripped } = stripQuery(call.query);
     this.writer.write({ t: this.writer.now(), type: 'http', ...call, query, ...(stripped.length > 0 && { stripped }) });
   }

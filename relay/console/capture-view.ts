@@ -3,7 +3,7 @@
  * the file alone. Pure code: the renderer opens captures with no relay attached.
  */
 import { parseCapture, type Capture, type CaptureHeader, type CaptureRecord, type EndRecord, type FrameContent } from '../capture/format.js';
-import type { PeerInfo, ProtocolName, TrafficKind, TrafficRecord } from './types.js';
+import type { PeerInfo, TrafficKind, TrafficRecord } from './types.js';
 
 export { parseCapture, CaptureFormatError } from '../capture/format.js';
 

@@ -5,7 +5,7 @@
  */
 import type { CaptureFile, CaptureOverview } from '../capture/captures.js';
 import type { Config, ProtocolName } from '../config/schema.js';
-import type { ProtocolCounters } from '../core/hub.js';
+import type { ProtocolCounters } from '../core/delivery.js';
 import type { LogEntry } from '../core/log.js';
 import type { TrafficKind, TrafficRecord } from '../core/tap.js';
 import type { InjectTarget } from '../dialects/types.js';

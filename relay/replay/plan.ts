@@ -16,7 +16,8 @@ export interface ClientPlan {
   expected: Expected[];
 }
 
-export type ClientAction = { t: number; send: FrameContent } | { t: number; close: { code: number; reason: string } };
+/** A step, with how many of its expected frames the client had received when it took it in the capture. */
+export type ClientAction = { t: number; seen: number } & ({ send: FrameContent } | { close: { code: number; reason: string } });
 
 /** A frame the client was sent, or the relay closing it. */
 export type Expected = { t: number; frame: string } | { t: number; close: { code: number; reason: string } };
@@ -57,7 +58,7 @@ export function planReplay(capture: Capture, room?: string): Plan {
           break;
         }
         if (r.room !== null) c.rooms.add(r.room);
-        c.actions.push({ t: r.t, send: r.base64 !== undefined ? { base64: r.base64 } : { text: r.text ?? '' } });
+        c.actions.push({ t: r.t, seen: c.expected.length, send: r.base64 !== undefined ? { base64: r.base64 } : { text: r.text ?? '' } });
         break;
       }
       case 'out':
@@ -71,7 +72,7 @@ export function planReplay(capture: Capture, room?: string): Plan {
       case 'close': {
         const c = clients.get(r.peer);
         if (!c) break;
-        if (r.by === 'client') c.actions.push({ t: r.t, close: { code: r.code, reason: r.reason } });
+        if (r.by === 'client') c.actions.push({ t: r.t, seen: c.expected.length, close: { code: r.code, reason: r.reason } });
         else c.expected.push({ t: r.t, close: { code: r.code, reason: r.reason } });
         break;
       }

@@ -20,7 +20,10 @@ export interface ReplayOptions {
   channelstreamSecret?: string;
   /** The target relay's access token, sent as a Bearer header. */
   accessToken?: string;
-  /** How long a frame waits for an id it names to be assigned in the replay. */
+  /**
+   * How long a step waits for what it depends on: an id it names to be assigned, and the frames
+   * its client had received before it in the capture.
+   */
   idWaitMs?: number;
   /** Quiet time after the last step before the replay ends and compares. */
   settleMs?: number;
@@ -67,6 +70,11 @@ class ReplayClient {
   /** Its steps, one after another. */
   chain: Promise<void> = Promise.resolve();
   lastHeard = 0;
+  /** Frames received that the comparison counts. */
+  private counted = 0;
+  /** The socket closed: nothing more will arrive. */
+  private gone = false;
+  private readonly waiters = new Set<() => void>();
 
   constructor(
     readonly plan: ClientPlan,
@@ -97,6 +105,8 @@ class ReplayClient {
     ws.on('message', (data: Buffer, isBinary: boolean) => this.heard(isBinary ? data.toString('base64') : data.toString()));
     ws.on('close', (code: number, reason: Buffer) => {
       if (!this.closedByUs) this.received.push({ close: { code, reason: reason.toString() } });
+      this.gone = true;
+      this.wake();
     });
     return new Promise((resolve) => {
       ws.once('open', () => resolve());
@@ -111,9 +121,36 @@ class ReplayClient {
     });
   }
 
+  /**
+   * Waits (bounded) until the client has received as many frames as it had in the capture when it
+   * took a step, so a reply comes before the next request as it did, whatever the timing.
+   */
+  caughtUp(seen: number, waitMs: number): Promise<void> {
+    const want = this.plan.expected.slice(0, seen).filter((e) => 'frame' in e && !this.wire.ignore?.(e.frame)).length;
+    if (this.counted >= want || this.gone) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(), waitMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      const check = (): void => {
+        if (this.counted >= want || this.gone) done();
+      };
+      this.waiters.add(check);
+    });
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
   private heard(frame: string): void {
     this.lastHeard = Date.now();
     this.received.push({ frame });
+    if (!this.wire.ignore?.(frame)) this.counted++;
+    this.wake();
     for (const id of this.wire.ownIds(frame)) {
       const captured = this.capturedOwn[this.ownSeen++];
       if (captured !== undefined) this.ids.learn(this.scope, captured, id);
@@ -220,22 +257,44 @@ export async function replay(capture: Capture, options: ReplayOptions): Promise<
     await rc.connect(base + path, { ...headers, ...auth }, protocols);
   };
 
+  // Connections open in the order they opened in the capture (each waits, bounded, for the one
+  // before), and an HTTP call waits for those opened before it: what a relay assigns on connect
+  // (spacewar's numbers, join notices) follows that order.
+  const opened = new Map<ReplayClient, Promise<void>>();
+  const openedBefore = (t: number): Promise<unknown> =>
+    Promise.race([Promise.all(clients.filter((c) => c.plan.open.t < t).map((c) => opened.get(c))), sleep(idWaitMs)]);
   const steps: { t: number; run: () => void }[] = [];
   for (const rc of clients) {
     const c = rc.plan;
-    const then = (fn: () => Promise<void>): void => {
-      rc.chain = rc.chain.then(fn, fn);
-    };
-    steps.push({ t: c.open.t, run: () => then(() => open(c, rc)) });
+    const then = (fn: () => Promise<void>): Promise<void> => (rc.chain = rc.chain.then(fn, fn));
+    steps.push({
+      t: c.open.t,
+      run: () => {
+        const before = openedBefore(c.open.t);
+        opened.set(rc, then(async () => {
+          await before;
+          await open(c, rc);
+        }));
+      },
+    });
     for (const a of c.actions)
-      steps.push({ t: a.t, run: () => then(() => ('send' in a ? rc.send(a.send) : rc.close(a.close.code, a.close.reason))) });
+      steps.push({
+        t: a.t,
+        run: () =>
+          void then(async () => {
+            await rc.caughtUp(a.seen, idWaitMs);
+            await ('send' in a ? rc.send(a.send) : rc.close(a.close.code, a.close.reason));
+          }),
+      });
   }
   let backend: Promise<void> = Promise.resolve();
   for (const call of plan.calls) {
     steps.push({
       t: call.t,
       run: () => {
+        const before = openedBefore(call.t);
         backend = backend.then(async () => {
+          await before;
           try {
             const r = await rest(call);
             if (r.status !== call.status) calls.push({ method: call.method, path: call.path, expectedStatus: call.status, status: r.status, response: r.text.slice(0, 500) });

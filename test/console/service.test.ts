@@ -83,7 +83,7 @@ describe('ConsoleService', () => {
     const odd = await s.request('peers', { filter: { room: 'odd' } });
     expect(odd.total).toBe(3);
     expect(odd.peers.every((p) => p.rooms[0] === 'odd')).toBe(true);
-    await expect(s.request('peers', { filter: { protocol: 'nope' as 'msg-relay' } })).rejects.toThrow(/unknown protocol "nope"/);
+    await expect(s.request('peers', { filter: { protocol: 'nope' as 'msg-relay' } })).rejects.toThrow(/filter\.protocol must be one of .*, got "nope"/);
     await expect(s.request('subscribeTraffic', { filter: { text: 5 as unknown as string } })).rejects.toThrow(/text must be text/);
     const m4 = await s.request('peers', { filter: { text: 'M4' } });
     expect(m4.peers.map((p) => p.meta)).toEqual(['m4']);
@@ -116,7 +116,7 @@ describe('ConsoleService', () => {
     s.congested = () => congested;
     await s.request('subscribeTraffic', {});
     for (let i = 0; i < 250; i++) a.client.sendJson({ to: 'nobody', n: i });
-    await expect.poll(() => relay.relay.hub.counters['msg-relay'].msgsIn).toBe(250);
+    await expect.poll(() => relay.relay.core.delivery.counters['msg-relay'].msgsIn).toBe(250);
     const got = waitFor(s, (e): e is Extract<ConsoleEvent, { type: 'traffic' }> => e.type === 'traffic');
     congested = false;
     const batch = await got;
@@ -132,7 +132,7 @@ describe('ConsoleService', () => {
     s.congested = () => congested;
     const { from } = await s.request('subscribeTraffic', {});
     for (let i = 0; i < 250; i++) a.client.sendJson({ to: 'nobody', n: i });
-    await expect.poll(() => relay.relay.hub.counters['msg-relay'].msgsIn).toBe(250);
+    await expect.poll(() => relay.relay.core.delivery.counters['msg-relay'].msgsIn).toBe(250);
     const head = relay.relay.tap.head;
     const got = waitFor(s, (e): e is Extract<ConsoleEvent, { type: 'traffic' }> => e.type === 'traffic');
     congested = false;
@@ -164,7 +164,7 @@ describe('ConsoleService', () => {
     expect(await a.client.json()).toMatchObject({ say: 'hi', from: 'host' });
     expect(await b.client.drain(100)).toEqual([]);
     await expect(s.request('inject', { protocol: 'msg-relay', target: { kind: 'everyone' }, payload: 'not json' })).rejects.toThrow(/not valid JSON/);
-    await expect(s.request('inject', { protocol: 'nope' as 'msg-relay', target: { kind: 'everyone' }, payload: '{}' })).rejects.toThrow(/not spoken/);
+    await expect(s.request('inject', { protocol: 'nope' as 'msg-relay', target: { kind: 'everyone' }, payload: '{}' })).rejects.toThrow(/inject: protocol must be one of .*, got "nope"/);
     await expect(s.request('bogus' as 'log', {})).rejects.toThrow(/unknown console request "bogus"/);
   });
 
