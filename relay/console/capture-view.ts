@@ -108,10 +108,10 @@ export function viewOf(capture: Capture): CaptureView {
           break;
         }
         const sent = lastIn.get(r.from);
-        if (sent && sent.t === r.t && sent.rec.recipients === 0 && sent.rec.to === null) {
+        if (sent && sent.t === r.t && sent.rec.recipients === 0) {
           // The client's frame and what the relay made of it: one record, as the live tap shows it.
           sent.rec.recipients = r.to.length;
-          sent.rec.to = single;
+          sent.rec.to = r.to.length === 1 ? single : null;
           lastIn.delete(r.from);
           break;
         }

@@ -83,11 +83,11 @@ function RecordCard() {
         Records every connection, close and frame, whole, to a file on the relay&apos;s disk (docs/capture.md). Credentials in handshakes are left out.
       </p>
       <div className="toolbar">
-        <label>
+        <label className="inline">
           Stop at{' '}
           <input className="narrow" type="number" min="1" value={maxMiB} onChange={(e) => setMaxMiB(e.target.value)} disabled={!!current} aria-label="Size bound in MiB" /> MiB
         </label>
-        <label>
+        <label className="inline">
           or after{' '}
           <input className="narrow" type="number" min="1" value={maxMinutes} onChange={(e) => setMaxMinutes(e.target.value)} disabled={!!current} aria-label="Time bound in minutes" /> minutes
         </label>
@@ -132,7 +132,7 @@ function FilesCard() {
     <section className="card">
       <header className="card-head">
         <h2>This run&apos;s captures</h2>
-        <label className="muted">
+        <label className="inline muted">
           Replay at speed <input className="narrow" type="number" min="0.1" step="0.1" value={speed} onChange={(e) => setSpeed(e.target.value)} aria-label="Replay speed" />
         </label>
         <input className="narrow-wide" placeholder="only room…" value={room} onChange={(e) => setRoom(e.target.value)} aria-label="Replay only this room" />
@@ -202,6 +202,17 @@ function ReplaysCard() {
   );
 }
 
+/** One line per difference of a client, or "same". */
+function differences(c: ReplayReport['clients'][number]): string[] {
+  const lines = [
+    ...c.missing.map((m) => `missing #${m.index + 1}: ${m.frame}`),
+    ...c.extra.map((e) => `extra #${e.index + 1}: ${e.frame}`),
+    ...c.reordered.map((o) => `reordered #${o.expectedIndex + 1}→#${o.receivedIndex + 1}: ${o.frame}`),
+    ...c.notes,
+  ];
+  return lines.length > 0 ? lines : ['same'];
+}
+
 function ReplayTable({ report }: { report: ReplayReport }) {
   return (
     <>
@@ -227,13 +238,11 @@ function ReplayTable({ report }: { report: ReplayReport }) {
               <td className="num">{c.expected}</td>
               <td className="num">{c.received}</td>
               <td>
-                {[...c.missing.map((m) => `missing #${m.index + 1}: ${m.frame}`), ...c.extra.map((e) => `extra #${e.index + 1}: ${e.frame}`), ...c.reordered.map((o) => `reordered #${o.expectedIndex + 1}→#${o.receivedIndex + 1}: ${o.frame}`), ...c.notes].map(
-                  (line, j) => (
-                    <div key={j} className="ellipsis mono small" title={line}>
-                      {line}
-                    </div>
-                  ),
-                )}
+                {differences(c).map((line, j) => (
+                  <div key={j} className="ellipsis mono small" title={line}>
+                    {line}
+                  </div>
+                ))}
               </td>
             </tr>
           ))}
