@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { CaptureFormatError } from './capture/format.js';
-import { ConfigError, loadConfig, usage } from './config/load.js';
+import { ConfigError, loadLayers, usage } from './config/load.js';
 import { serveConsole, type ConsoleServer } from './console/http.js';
 import { LogWriter, isJournal, writeRelayLog } from './logging.js';
+import { packageVersion } from './http/static.js';
 import { Relay } from './relay.js';
 import { replayCommand, UsageError } from './replay/command.js';
 
@@ -17,6 +18,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${usage()}\n\nswitchboard replay FILE --url ws://HOST:PORT [--speed N] [--room R]: replays a capture (switchboard replay --help)\n`);
+    return;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`switchboard ${packageVersion()}\n`);
     return;
   }
   if (command === 'replay') {
@@ -35,9 +40,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   let relay: Relay;
   let consoleServer: ConsoleServer;
+  let warnings: string[];
   try {
-    relay = new Relay(loadConfig({ argv: rest, env: process.env }));
-    consoleServer = serveConsole(relay);
+    const layers = loadLayers({ argv: rest, env: process.env });
+    warnings = layers.warnings;
+    relay = new Relay(layers.config);
+    consoleServer = serveConsole(relay, { settingSources: layers.sources });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message, EXIT_USAGE);
     throw err;
@@ -46,6 +54,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const out = new LogWriter((line) => process.stdout.write(line), logLevel, { format: logFormat, journal: isJournal(1, process.env) });
   // One line per listener with its URLs comes from the relay's own 'listen' events.
   writeRelayLog(relay, out);
+  for (const w of warnings) relay.log.add('warn', 'config', w);
   // Before the listeners are announced: whoever reads the announcement may signal at once.
   let stopping = false;
   const stop = (signal: string): void => {

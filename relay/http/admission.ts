@@ -6,6 +6,7 @@ import type { Config, ProtocolName } from '../config/schema.js';
 import type { Hub } from '../core/hub.js';
 import type { UpgradeAsk } from '../dialects/types.js';
 import { remoteAddress } from './remote.js';
+import { withoutQueryParam } from './target.js';
 
 /** Why a request is turned away, as an HTTP status and a line of text the client can read. */
 export interface Refusal {
@@ -29,20 +30,24 @@ export class Admission {
   constructor(
     private readonly config: Config,
     private readonly hub: Hub,
+    /** Told of every upgrade refused, by status (plain requests are counted as their reply goes out). */
+    private readonly onRefusedUpgrade: (status: number) => void,
   ) {
     this.token = config.accessToken ? digest(config.accessToken) : undefined;
     this.origins = new Set(config.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
   }
 
   /**
-   * Token and Origin, for every protocol request, WebSocket or plain HTTP. Takes a `token` query
-   * parameter off the URL (and req.url) so no protocol mistakes it for its own.
+   * Token and Origin, for every protocol request, WebSocket or plain HTTP. When an access token
+   * is configured, takes the `token` query parameter off the URL (and req.url, every other byte
+   * as sent) so no protocol mistakes it for its own; without one, `token` is the client's own
+   * parameter like any other (part of a spacewar room, as in the original).
    */
   access(req: IncomingMessage, url: URL): Refusal | undefined {
-    const fromQuery = url.searchParams.get('token');
+    const fromQuery = this.token ? url.searchParams.get('token') : null;
     if (fromQuery !== null) {
       url.searchParams.delete('token');
-      req.url = url.pathname + url.search;
+      req.url = withoutQueryParam(req.url ?? '/', 'token');
     }
     const origin = req.headers.origin;
     if (this.origins.size > 0 && origin !== undefined && !this.origins.has(origin.toLowerCase()))
@@ -85,6 +90,7 @@ export class Admission {
   /** Tells the console's log, then the client. */
   refuseUpgrade(req: IncomingMessage, socket: Duplex, refusal: Refusal): void {
     this.logRefusal(req, refusal);
+    this.onRefusedUpgrade(refusal.status);
     const body = refusal.reason + '\n';
     const extra = refusal.status === 401 ? 'WWW-Authenticate: Bearer realm="switchboard"\r\n' : '';
     socket.end(

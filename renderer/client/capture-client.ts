@@ -106,6 +106,7 @@ export class CaptureClient implements ConsoleClient {
       history: [],
       // A capture holds no settings (they carry secrets): the Settings view says so.
       settings: {} as Snapshot['settings'],
+      settingSources: {},
       templates: {},
       payloadFormats: {},
       offline: { name: this.name, started: header.started, by: header.by, records: records.length, ended: end?.reason ?? null },
