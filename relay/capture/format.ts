@@ -92,7 +92,11 @@ export interface OutRecord extends Base, FrameContent {
   size: number;
 }
 
-/** A call to a protocol's HTTP API (channelstream's REST), which is how its backends send. */
+/**
+ * A call to a protocol's HTTP API (channelstream's REST), which is how its backends send. Spelled
+ * out rather than derived from the relay's own RequestEvent: the file format is versioned, and
+ * must not change when an internal event does.
+ */
 export interface HttpRecord extends Base {
   type: 'http';
   method: string;

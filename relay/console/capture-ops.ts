@@ -1,6 +1,6 @@
 import { CaptureError } from '../capture/captures.js';
 import { readCapture } from '../capture/read.js';
-import { bindsAllInterfaces } from '../config/schema.js';
+import { localUrlHost } from '../http/server.js';
 import type { Relay } from '../relay.js';
 import { replay } from '../replay/run.js';
 import type { ConsoleEvent, ConsoleOps } from './types.js';
@@ -20,28 +20,27 @@ export function captureOps(relay: Relay, broadcast: (event: ConsoleEvent) => voi
     captures: () => relay.captures.overview(),
     startCapture: ({ maxBytes, maxSeconds }) => relay.captures.start({ by: 'console', maxBytes, maxSeconds }).catch(refused),
     stopCapture: () => relay.captures.stop(),
-    replayCapture: ({ name, speed, room }) => {
-      const file = relay.captures.path(String(name));
-      if (!file) throw fail(`no capture named "${String(name)}" in this run`);
+    // The parameters are checked (params.ts): a name, a speed in 0.01..1000, a room.
+    replayCapture: ({ name, speed = 1, room }) => {
+      const file = relay.captures.path(name);
+      if (!file) throw fail(`no capture named "${name}" in this run`);
       if (relay.config.tlsCert) throw fail('the console replays only into a relay without TLS: run switchboard replay with --url wss://...');
       const main = relay.listeners.find((l) => l.main);
       if (!main) throw fail('the relay is not listening');
-      const host = bindsAllInterfaces(main.host) ? '127.0.0.1' : main.host.includes(':') ? `[${main.host}]` : main.host;
-      const s = typeof speed === 'number' && Number.isFinite(speed) && speed > 0 ? Math.min(speed, 1000) : 1;
-      relay.log.add('info', 'replay', `replaying ${String(name)} into this relay at speed ${s}`);
+      relay.log.add('info', 'replay', `replaying ${name} into this relay at speed ${speed}`);
       readCapture(file)
         .then((capture) =>
           replay(capture, {
-            url: `ws://${host}:${main.port}`,
-            speed: s,
-            room: typeof room === 'string' && room !== '' ? room : undefined,
+            url: `ws://${localUrlHost(main.host)}:${main.port}`,
+            speed,
+            room: room || undefined,
             channelstreamSecret: relay.config.channelstreamSecret,
             accessToken: relay.config.accessToken || undefined,
           }),
         )
         .then(
-          (report) => broadcast({ type: 'replay', name: String(name), report }),
-          (err: Error) => broadcast({ type: 'replay', name: String(name), error: err.message }),
+          (report) => broadcast({ type: 'replay', name, report }),
+          (err: Error) => broadcast({ type: 'replay', name, error: err.message }),
         );
       return { started: true };
     },

@@ -1,10 +1,10 @@
-import { bindsAllInterfaces } from '../config/schema.js';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { remoteAddress } from '../http/remote.js';
+import { localUrlHost } from '../http/server.js';
 import { builtDir, packageVersion, staticRoute } from '../http/static.js';
 import { CONSOLE_HEADERS } from './csp.js';
 import type { Relay } from '../relay.js';
@@ -110,7 +110,7 @@ export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): 
     urlAt,
     url() {
       const main = relay.listeners.find((l) => l.main);
-      const host = !main || bindsAllInterfaces(main.host) ? '127.0.0.1' : main.host.includes(':') ? `[${main.host}]` : main.host;
+      const host = main ? localUrlHost(main.host) : '127.0.0.1';
       return urlAt(`http://${host}:${main?.port ?? relay.config.port}`);
     },
     stop() {

@@ -48,6 +48,11 @@ function destroySocket(this: Duplex): void {
   this.destroy();
 }
 
+/** The host part of a URL that reaches a listener bound to `host` from this machine (IPv6 in brackets). */
+export function localUrlHost(host: string): string {
+  return bindsAllInterfaces(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+}
+
 /** Addresses a client on this machine or the LAN can reach a listener at. */
 export function reachableHosts(host: string): string[] {
   if (!bindsAllInterfaces(host)) return [host];
