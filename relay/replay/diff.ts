@@ -16,7 +16,7 @@ export interface SequenceDiff {
   reordered: Reordered[];
 }
 
-/** Above this many cells the middle is compared as two multisets (what is missing and extra, without order). */
+/** Above this many cells the middle is aligned by pairing equal frames instead of a full table. */
 const MAX_TABLE_CELLS = 16_000_000;
 
 /**
@@ -70,18 +70,22 @@ function longestCommon(a: readonly string[], b: readonly string[]): { expected: 
   const m = endB - start;
   if (n === 0 || m === 0) return { expected: ea, received: eb };
   if ((n + 1) * (m + 1) > MAX_TABLE_CELLS) {
-    // Too long to align: a frame present on both sides, as many times, counts as matched.
-    const counts = new Map<string, number[]>();
+    // Too long for the table: pair each frame's k-th occurrence on both sides, and keep the
+    // longest run of pairs in the same order on both (a longest increasing subsequence).
+    const at = new Map<string, number[]>();
     for (let j = start; j < endB; j++) {
-      const at = counts.get(b[j]!);
-      if (at) at.push(j);
-      else counts.set(b[j]!, [j]);
+      const list = at.get(b[j]!);
+      if (list) list.push(j);
+      else at.set(b[j]!, [j]);
     }
+    const pairs: [number, number][] = [];
     for (let i = start; i < endA; i++) {
-      const j = counts.get(a[i]!)?.shift();
-      if (j === undefined) continue;
-      ea.add(i);
-      eb.add(j);
+      const j = at.get(a[i]!)?.shift();
+      if (j !== undefined) pairs.push([i, j]);
+    }
+    for (const k of increasingRun(pairs.map(([, j]) => j))) {
+      ea.add(pairs[k]![0]);
+      eb.add(pairs[k]![1]);
     }
     return { expected: ea, received: eb };
   }
@@ -103,4 +107,24 @@ function longestCommon(a: readonly string[], b: readonly string[]): { expected: 
     else j++;
   }
   return { expected: ea, received: eb };
+}
+
+/** Indexes of a longest strictly increasing subsequence of `xs` (patience sorting, n log n). */
+function increasingRun(xs: readonly number[]): number[] {
+  const tails: number[] = [];
+  const before = new Array<number>(xs.length).fill(-1);
+  for (let k = 0; k < xs.length; k++) {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (xs[tails[mid]!]! < xs[k]!) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) before[k] = tails[lo - 1]!;
+    tails[lo] = k;
+  }
+  const run: number[] = [];
+  for (let k = tails.at(-1) ?? -1; k >= 0; k = before[k]!) run.push(k);
+  return run.reverse();
 }
