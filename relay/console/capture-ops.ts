@@ -1,6 +1,5 @@
 import { CaptureError } from '../capture/captures.js';
 import { readCapture } from '../capture/read.js';
-import { localUrlHost } from '../http/server.js';
 import type { Relay } from '../relay.js';
 import { replay } from '../replay/run.js';
 import type { ConsoleEvent, ConsoleOps } from './types.js';
@@ -31,7 +30,8 @@ export function captureOps(relay: Relay, broadcast: (event: ConsoleEvent) => voi
       readCapture(file)
         .then((capture) =>
           replay(capture, {
-            url: `ws://${localUrlHost(main.host)}:${main.port}`,
+            // The first URL reaches the listener from this machine (127.0.0.1 when it is shared).
+            url: main.urls[0]!.replace(/\/$/, ''),
             speed,
             room: room || undefined,
             channelstreamSecret: relay.config.channelstreamSecret,
