@@ -1,5 +1,6 @@
 import type { SettingSources } from '../config/schema.js';
 import type { Relay } from '../relay.js';
+import { captureOps } from './capture-ops.js';
 import { ConsoleError } from './errors.js';
 import { Operations } from './ops.js';
 import { checkParams } from './params.js';
@@ -71,6 +72,7 @@ export class ConsoleService {
   private readonly ops: Operations;
   private readonly traffic: TrafficPump;
   private readonly clock: StatsClock;
+  private readonly captureOps: ReturnType<typeof captureOps>;
 
   constructor(
     readonly relay: Relay,
@@ -92,7 +94,9 @@ export class ConsoleService {
         },
       }),
       relay.log.subscribe((entry) => this.broadcast({ type: 'log', entry })),
+      relay.captures.onChange((capture) => this.broadcast({ type: 'capture', capture })),
     ];
+    this.captureOps = captureOps(relay, (e) => this.broadcast(e), (message) => new ConsoleError(message));
     this.timers = [
       setInterval(() => this.traffic.beat(this.sessions, (err) => relay.log.add('error', 'error', `console traffic pump: ${(err as Error).stack ?? String(err)}`)), this.opts.batchMs),
       setInterval(() => this.broadcast({ type: 'stats', stats: this.clock.tick() }), this.opts.statsMs),
@@ -146,6 +150,10 @@ export class ConsoleService {
     log: (_s, { limit }) => this.relay.log.recent(Math.min(limit ?? 1000, 10_000)),
     getSettings: () => this.relay.config,
     updateSettings: (_s, { patch }) => this.ops.updateSettings(patch),
+    captures: (_s, p) => this.captureOps.captures(p),
+    startCapture: (_s, p) => this.captureOps.startCapture(p),
+    stopCapture: (_s, p) => this.captureOps.stopCapture(p),
+    replayCapture: (_s, p) => this.captureOps.replayCapture(p),
   };
 
   private snapshot(): Snapshot {
