@@ -13,6 +13,7 @@ import { channelConfigBody, connectBody, connIdBody, deleteMessage, editMessage,
 import { sign, unsign } from './signer.js';
 import { check, Invalid, list, type Errors } from './validate.js';
 import { pretty, uuidParse } from './wire.js';
+import { nestsDeeper, PYTHON_JSON_DEPTH, tooDeep } from '../json-depth.js';
 
 /** channelstream's REST API: who may call it, and what each path does. */
 
@@ -227,6 +228,8 @@ export function createRest(engine: Engine, hub: Hub, config: Config, secrets: Se
     if ((route.access === 'api' && !api) || (route.access === 'admin' && !api && !adminCookie(req))) return pyramidError(403, req);
     let body: unknown;
     if (!form && raw.trim() !== '') {
+      // Python's json gave up here with RecursionError (a 500 in the original).
+      if (nestsDeeper(raw, PYTHON_JSON_DEPTH)) return json(400, { request: `the body is not valid JSON: ${tooDeep(PYTHON_JSON_DEPTH)}` });
       try {
         body = JSON.parse(raw);
       } catch (err) {
