@@ -7,6 +7,8 @@ const NAMES = ['client-1', 'client-2', 'CLIENT-3', 'tech', 'a]b', 'a[b', '[x', '
 const PATTERNS = [
   '*', '', '?', 'client-?', 'CLIENT*', 'client-[12]', 'client-[!1]', '[]]', 'a[]]b', '[!]]', '[a-c]', '[z-a]', '[az-ab]',
   '[-a]', '[a-]', 'a[', '[', '[!', '[!]', 'a[[]b', '*b', 'line*', '?x', '[!a-y]', 'a\\*b', 'a[*]b', '[!!]x', '[^x]x', '\\', '.*', 'a-b', '[a-c-e]', '*-*',
+  // A reversed range dropped before Python looks for `!`: `[z-a!b]` is read as `[!b]`, and what is left of `[[--!]` as any character.
+  '[z-a!b]', '[[--!]', '*[[--!]', '[!z-a]', '[!z-a-q]', '[z-a-q]', '[!b-a-c]',
 ];
 
 /** Python's answers for many pairs from one interpreter: true, false, or the error fnmatch raised. */

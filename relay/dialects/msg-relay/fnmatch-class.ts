@@ -17,6 +17,8 @@ export type Element = number | typeof ANY | CharClass;
 export const BANG = 0x21;
 const HYPHEN = 0x2d;
 const CLOSE = 0x5d;
+/** Not a code point: where a `-` joins two chunks of a class into a range. */
+const RANGE = -1;
 
 export function matchesOne(e: Element, c: number): boolean {
   if (typeof e === 'number') return e === c;
@@ -31,55 +33,62 @@ export function matchesOne(e: Element, c: number): boolean {
 }
 
 /**
- * The members of `[...]`, as Python builds them: it cuts the text at each `-` that can make a
- * range (not the first character, nor one right after a range), drops the ranges whose ends are
- * reversed together with both ends, and a trailing `-` is a member. `body` excludes the `!`.
+ * What `[stuff]` matches, read as Python 3.11's translate() reads it (`stuff` is the text between
+ * the brackets, `!` included). It cuts the text at each `-` that can make a range (not the first
+ * character, nor one right after a range), drops each reversed range with both its ends, and a
+ * trailing `-` is a member. Only then does it look for `!`: so `[z-a!b]`, whose reversed range
+ * is dropped, is read as `[!b]`, and what is left of `[!z-a]` or `[[--!]` is `!`, any character.
+ * The rest is a regex class: `-` between two members makes a range, elsewhere it is a member.
  */
-function classRanges(body: number[], negated: boolean): [number, number][] | 'never' | 'any' {
-  const chunks: number[][] = [];
-  let i = 0;
-  // Python looks for the first `-` from the second character after `[` (or after `[!`).
-  let k = 1;
-  for (;;) {
-    let at = -1;
-    for (let s = k; s < body.length; s++)
-      if (body[s] === HYPHEN) {
-        at = s;
-        break;
+function readStuff(stuff: number[]): Element | 'never' {
+  // Each member, with `RANGE` where an unescaped `-` joins two chunks.
+  const tokens: number[] = [];
+  if (!stuff.includes(HYPHEN)) tokens.push(...stuff);
+  else {
+    const chunks: number[][] = [];
+    let i = 0;
+    let k = stuff[0] === BANG ? 2 : 1;
+    for (;;) {
+      const at = stuff.indexOf(HYPHEN, k);
+      if (at < 0) break;
+      chunks.push(stuff.slice(i, at));
+      i = at + 1;
+      k = at + 3;
+    }
+    const last = stuff.slice(i);
+    if (last.length > 0) chunks.push(last);
+    else chunks[chunks.length - 1]!.push(HYPHEN);
+    for (let c = chunks.length - 1; c > 0; c--) {
+      const before = chunks[c - 1]!;
+      const after = chunks[c]!;
+      if (before[before.length - 1]! > after[0]!) {
+        chunks[c - 1] = [...before.slice(0, -1), ...after.slice(1)];
+        chunks.splice(c, 1);
       }
-    if (at < 0) break;
-    chunks.push(body.slice(i, at));
-    i = at + 1;
-    k = at + 3;
-  }
-  const last = body.slice(i);
-  if (chunks.length === 0) chunks.push(last);
-  else if (last.length > 0) chunks.push(last);
-  else chunks[chunks.length - 1]!.push(HYPHEN);
-  // With `!`, Python's first chunk starts with it, and a chunk of just `!` compares it like any member.
-  if (negated) chunks[0]!.unshift(BANG);
-  for (let c = chunks.length - 1; c > 0; c--) {
-    const before = chunks[c - 1]!;
-    const after = chunks[c]!;
-    if (before[before.length - 1]! > after[0]!) {
-      chunks[c - 1] = [...before.slice(0, -1), ...after.slice(1)];
-      chunks.splice(c, 1);
     }
+    chunks.forEach((chunk, c) => {
+      if (c > 0) tokens.push(RANGE);
+      tokens.push(...chunk);
+    });
   }
-  if (negated) chunks[0]!.shift();
-  // Joined by `-`, each chunk's last member and the next chunk's first make a range.
+  if (tokens.length === 0) return 'never';
+  if (tokens.length === 1 && tokens[0] === BANG) return ANY;
+  const negated = tokens[0] === BANG;
   const ranges: [number, number][] = [];
-  chunks.forEach((chunk, c) => {
-    for (let m = 0; m < chunk.length; m++) {
-      const opensRange = m === chunk.length - 1 && c < chunks.length - 1;
-      const closesRange = m === 0 && c > 0;
-      if (closesRange) continue;
-      if (opensRange) ranges.push([chunk[m]!, chunks[c + 1]![0]!]);
-      else ranges.push([chunk[m]!, chunk[m]!]);
+  const member = (t: number): number => (t === RANGE ? HYPHEN : t);
+  for (let t = negated ? 1 : 0; t < tokens.length; ) {
+    const lo = member(tokens[t]!);
+    if (tokens[t + 1] === RANGE && t + 2 < tokens.length) {
+      const hi = member(tokens[t + 2]!);
+      // Python's re refuses such a range; nothing the relay matches it with can be in it.
+      if (lo <= hi) ranges.push([lo, hi]);
+      t += 3;
+    } else {
+      ranges.push([lo, lo]);
+      t += 1;
     }
-  });
-  if (ranges.length === 0) return negated ? 'any' : 'never';
-  return ranges;
+  }
+  return { negated, ranges };
 }
 
 /** Reads `[...]` at pattern[start] (the `[`); returns the element and the index after it, or undefined for a literal `[`. */
@@ -89,10 +98,6 @@ export function readClass(p: number[], start: number): [Element | 'never', numbe
   if (p[j] === CLOSE) j++;
   while (j < p.length && p[j] !== CLOSE) j++;
   if (j >= p.length) return undefined;
-  const negated = p[start + 1] === BANG;
-  const body = p.slice(negated ? start + 2 : start + 1, j);
-  const ranges = classRanges(body, negated);
-  const element: Element | 'never' = ranges === 'any' ? ANY : ranges === 'never' ? 'never' : { negated, ranges };
-  return [element, j + 1];
+  return [readStuff(p.slice(start + 1, j)), j + 1];
 }
 
