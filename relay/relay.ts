@@ -20,7 +20,7 @@ export class Relay {
   listeners: ListenerInfo[] = [];
 
   constructor(public config: Config) {
-    this.tap = new TrafficTap(config.tapCapacity);
+    this.tap = new TrafficTap({ capacity: config.tapCapacity, frameBytes: config.tapFrameBytes, budgetBytes: config.tapBudgetBytes });
     this.hub = new Hub(this.tap, this.log, config.maxQueueBytes, {
       ratePerSecond: config.rateLimitPerSecond,
       rateBurst: config.rateLimitBurst,

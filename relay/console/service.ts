@@ -2,10 +2,10 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from '../config/schema.js';
 import type { ProtocolCounters } from '../core/hub.js';
 import type { Peer } from '../core/peer.js';
-import type { TrafficRecord } from '../core/tap.js';
 import { InjectError, type InjectTarget } from '../dialects/types.js';
 import type { Relay } from '../relay.js';
-import type { ConsoleClient, ConsoleEvent, ConsoleOp, Params, PeerFilter, PeerInfo, Rates, Result, RoomInfo, Snapshot, Stats, TrafficFilter } from './types.js';
+import { SCAN_RECORDS, SearchError, TrafficSearch, type ScanResult } from './search.js';
+import type { ConsoleClient, ConsoleEvent, ConsoleOp, FrameDetail, Params, PeerFilter, PeerInfo, Rates, Result, RoomInfo, Snapshot, Stats, TrafficFilter } from './types.js';
 
 /** A request the console cannot carry out: the UI shows the message as it is. */
 export class ConsoleError extends Error {
@@ -32,10 +32,7 @@ const MAX_PAGE = 1000;
 
 interface Subscription {
   cursor: number;
-  filter: TrafficFilter;
-  text: string;
-  /** The filter lets every record through. */
-  all: boolean;
+  search: TrafficSearch;
 }
 
 type Presence = { joined: Peer } | { left: Extract<ConsoleEvent, { type: 'peerLeft' }> };
@@ -150,9 +147,7 @@ export class ConsoleService {
     subscribeTraffic: (s, { filter, backlog }) => {
       const tap = this.relay.tap;
       const cursor = Math.max(1, tap.head - int(backlog, 0, tap.capacity, 0));
-      const f = checkFilter(filter);
-      const text = (f.text ?? '').toLowerCase();
-      s.sub = { cursor, filter: f, text, all: !f.protocol && !f.room && !f.peer && !f.kinds?.length && !text };
+      s.sub = { cursor, search: trafficSearch(filter) };
       return { from: cursor };
     },
     unsubscribeTraffic: (s) => {
@@ -161,15 +156,31 @@ export class ConsoleService {
     },
     exportTraffic: (_s, { filter, limit }) => {
       const tap = this.relay.tap;
-      const f = checkFilter(filter);
-      const text = (f.text ?? '').toLowerCase();
-      const records = tap.read(0).records.filter((r) => matchesTraffic(f, text, r));
-      return { records: records.slice(-int(limit, 1, tap.capacity, tap.capacity)) };
+      const search = trafficSearch(filter);
+      const max = int(limit, 1, tap.capacity, tap.capacity);
+      // The newest records that match, from one bounded pass over the newest part of the tap.
+      const scan = search.scan(tap, Math.max(tap.first, tap.head - SCAN_RECORDS));
+      return { records: scan.records.slice(-max) };
     },
+    frame: (_s, { seq }) => this.frame(seq),
     log: (_s, { limit }) => this.relay.log.recent(int(limit, 1, 10_000, 1000)),
     getSettings: () => this.relay.config,
     updateSettings: (_s, { patch }) => this.updateSettings(patch),
   };
+
+  private frame(seq: unknown): FrameDetail | null {
+    if (typeof seq !== 'number') throw new ConsoleError('frame: seq must be a record number');
+    const tap = this.relay.tap;
+    const record = tap.get(seq);
+    const kept = tap.frame(seq);
+    if (!record || !kept) return null;
+    return {
+      record,
+      encoding: kept.binary ? 'base64' : 'text',
+      data: kept.bytes.toString(kept.binary ? 'base64' : 'utf8'),
+      recipientIds: tap.recipientsOf(seq),
+    };
+  }
 
   private snapshot(): Snapshot {
     const { relay } = this;
@@ -278,11 +289,19 @@ export class ConsoleService {
     const { maxBatch } = this.opts;
     // Unfiltered, only the newest maxBatch records can be sent: the older ones are skipped
     // without being read, which at full load is most of what the tap holds.
-    const from = sub.all ? Math.max(sub.cursor, tap.head - maxBatch) : sub.cursor;
-    const read = tap.read(from);
-    let skipped = read.skipped + from - sub.cursor;
-    sub.cursor = read.next;
-    let records = sub.all ? read.records : read.records.filter((r) => matchesTraffic(sub.filter, sub.text, r));
+    const from = sub.search.all ? Math.max(sub.cursor, tap.head - maxBatch) : sub.cursor;
+    let scan: ScanResult;
+    try {
+      scan = sub.search.scan(tap, from);
+    } catch (err) {
+      if (!(err instanceof SearchError)) throw err;
+      s.sub = undefined;
+      s.emit({ type: 'traffic', records: [], skipped: 0, error: err.message });
+      return;
+    }
+    let skipped = scan.skipped + from - sub.cursor;
+    sub.cursor = scan.next;
+    let records = scan.records;
     if (records.length > maxBatch) {
       skipped += records.length - maxBatch;
       records = records.slice(-maxBatch);
@@ -345,15 +364,6 @@ function peerText(p: Peer): string {
   return `${p.id} ${p.remote} ${typeof p.meta === 'string' ? p.meta : JSON.stringify(p.meta)}`.toLowerCase();
 }
 
-export function matchesTraffic(f: TrafficFilter, lowerText: string, r: TrafficRecord): boolean {
-  if (f.protocol && r.protocol !== f.protocol) return false;
-  if (f.room && r.room !== f.room) return false;
-  if (f.peer && r.from !== f.peer && r.to !== f.peer) return false;
-  if (f.kinds && f.kinds.length > 0 && !f.kinds.includes(r.kind)) return false;
-  if (lowerText && !r.preview.toLowerCase().includes(lowerText) && !(r.reason ?? '').toLowerCase().includes(lowerText)) return false;
-  return true;
-}
-
 function totals(counters: Record<ProtocolName, ProtocolCounters>): ProtocolCounters {
   const t: ProtocolCounters = { connections: 0, msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0, drops: 0 };
   for (const c of Object.values(counters)) for (const k of Object.keys(t) as (keyof ProtocolCounters)[]) t[k] += c[k];
@@ -362,6 +372,14 @@ function totals(counters: Record<ProtocolName, ProtocolCounters>): ProtocolCount
 
 function zeroRates(): Rates {
   return { msgsInPerSec: 0, msgsOutPerSec: 0, bytesInPerSec: 0, bytesOutPerSec: 0, connectsPerSec: 0, disconnectsPerSec: 0 };
+}
+
+/** A traffic filter from an untrusted request, compiled. */
+function trafficSearch(raw: TrafficFilter | undefined): TrafficSearch {
+  const f = checkFilter(raw);
+  for (const k of ['minSize', 'maxSize'] as const)
+    if (f[k] !== undefined && (typeof f[k] !== 'number' || !Number.isFinite(f[k]) || f[k] < 0)) throw new ConsoleError(`the filter's ${k} must be a number of bytes`);
+  return new TrafficSearch(f);
 }
 
 /** A peer or traffic filter from an untrusted request: known protocol, text fields as text. */

@@ -76,11 +76,26 @@ export interface PeerFilter {
 export interface TrafficFilter {
   protocol?: ProtocolName;
   room?: string;
-  /** A peer's wire id, matched against from and to. */
+  /** A peer's wire id: the sender, the recipient or one of a fan-out's recipients. */
   peer?: string;
-  /** Matched against the preview, case-insensitively. */
+  /** Searched for in the whole frame and the close reason, case-insensitively. */
   text?: string;
+  /** The text is a regular expression (JavaScript syntax, case-insensitive). */
+  regex?: boolean;
   kinds?: TrafficKind[];
+  /** Frame size in bytes, inclusive bounds. */
+  minSize?: number;
+  maxSize?: number;
+}
+
+/** One record's whole frame, as the tap kept it. */
+export interface FrameDetail {
+  record: TrafficRecord;
+  /** Text frames come as text; binary ones as base64 of their bytes. */
+  encoding: 'text' | 'base64';
+  data: string;
+  /** Every recipient of a fan-out the tap kept the id of. */
+  recipientIds: string[];
 }
 
 /** Every request, by its op, with its parameters and the shape of its answer. */
@@ -96,6 +111,8 @@ export interface ConsoleOps {
   subscribeTraffic: { params: { filter?: TrafficFilter; backlog?: number }; result: { from: number } };
   unsubscribeTraffic: { params: Record<string, never>; result: Record<string, never> };
   exportTraffic: { params: { filter?: TrafficFilter; limit?: number }; result: { records: TrafficRecord[] } };
+  /** A record's whole frame, or null once the tap let it go. */
+  frame: { params: { seq: number }; result: FrameDetail | null };
   log: { params: { limit?: number }; result: LogEntry[] };
   getSettings: { params: Record<string, never>; result: Config };
   /**
@@ -114,8 +131,11 @@ export type ConsoleEvent =
   | { type: 'peerLeft'; key: string; protocol: ProtocolName; id: string; code: number; reason: string }
   /** 1 Hz. */
   | { type: 'stats'; stats: Stats }
-  /** At most 20 a second; `skipped` counts records the subscriber fell too far behind to get. */
-  | { type: 'traffic'; records: TrafficRecord[]; skipped: number }
+  /**
+   * At most 20 a second; `skipped` counts records the subscriber fell too far behind to get.
+   * `error` ends the subscription: its search could not run (a regular expression too slow).
+   */
+  | { type: 'traffic'; records: TrafficRecord[]; skipped: number; error?: string }
   | { type: 'log'; entry: LogEntry }
   /** The settings changed (from any UI): listeners may have moved. */
   | { type: 'settings'; settings: Config; listeners: ListenerInfo[] };

@@ -27,6 +27,8 @@ export interface Delivery {
   frame: string | Buffer | ((recipient: Peer) => string);
   /** The client's own frame, when this delivery answers one: the tap records it instead. */
   inbound?: string | Buffer;
+  /** The client's frame came as a binary WebSocket frame. */
+  binary?: boolean;
 }
 
 export interface ProtocolCounters {
@@ -195,13 +197,13 @@ export class Hub {
     // The recipient's own id string when there is one: the tap keeps it, and a string parsed from
     // the frame would live on in the ring and cost every young-generation collection a copy.
     const to = delivered === 1 && only ? only.id : 'peer' in d.to ? d.to.peer.id : 'id' in d.to ? d.to.id : null;
-    this.record(kind, protocol, room, sender ? sender.id : d.from === 'operator' ? 'operator' : 'relay', to, delivered, byteLength(shown), shown);
+    this.record(kind, protocol, room, sender ? sender.id : d.from === 'operator' ? 'operator' : 'relay', to, delivered, byteLength(shown), shown, d.binary);
     return delivered;
   }
 
   /** Records a client frame that the dialect answered itself (a command, a ping) or dropped. */
-  note(peer: Peer, inbound: string | Buffer, to: string | null = 'relay'): void {
-    this.record('message', peer.protocol, firstRoom(peer), peer.id, to, 0, byteLength(inbound), inbound);
+  note(peer: Peer, inbound: string | Buffer, to: string | null = 'relay', binary = false): void {
+    this.record('message', peer.protocol, firstRoom(peer), peer.id, to, 0, byteLength(inbound), inbound, binary);
   }
 
   /** Sends prepared bytes to one peer, unless it is closing or its queue is full. */
@@ -226,7 +228,7 @@ export class Hub {
     if (queued === 0 || queued + bytes.length <= this.maxQueueBytes) return true;
     peer.drops++;
     this.counters[peer.protocol].drops++;
-    this.record('drop', peer.protocol, firstRoom(peer), 'relay', peer.id, 0, bytes.length, bytes, 1013, 'send queue full');
+    this.record('drop', peer.protocol, firstRoom(peer), 'relay', peer.id, 0, bytes.length, bytes, false, 1013, 'send queue full');
     this.close(peer, 1013, `send queue over ${this.maxQueueBytes} bytes: the client is not reading fast enough`);
     return false;
   }
@@ -286,7 +288,7 @@ export class Hub {
     this.counters[peer.protocol].connections--;
     this.closesByCode.set(code, (this.closesByCode.get(code) ?? 0) + 1);
     const shownReason = reason || (by === 'client' ? 'closed by the client' : '');
-    this.record('close', peer.protocol, null, by === 'relay' ? 'relay' : peer.id, by === 'relay' ? peer.id : null, 0, 0, '', code, shownReason);
+    this.record('close', peer.protocol, null, by === 'relay' ? 'relay' : peer.id, by === 'relay' ? peer.id : null, 0, 0, '', false, code, shownReason);
     this.log.add(code === 1000 || code === 1001 || code === 1005 ? 'info' : 'warn', 'close', `${peer.protocol} ${peer.id} closed by ${by}: ${code} ${shownReason}`, {
       protocol: peer.protocol,
       peer: peer.id,
@@ -341,10 +343,11 @@ export class Hub {
     recipients: number,
     size: number,
     frame: string | Buffer,
+    binary = false,
     code?: number,
     reason?: string,
   ): void {
-    const rec: NewRecord = { kind, protocol, room, from, to, recipients, size, frame };
+    const rec: NewRecord = { kind, protocol, room, from, to, recipients, size, frame, binary };
     if (code !== undefined) {
       rec.code = code;
       rec.reason = reason ?? '';

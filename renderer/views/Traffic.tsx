@@ -4,7 +4,8 @@ import { controller, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
 import { Side } from '../components/Side.js';
 import { Table } from '../components/Table.js';
-import { bytes, clock, count, pretty } from '../format.js';
+import { bytes, clock, count } from '../format.js';
+import { FrameView } from '../frame/FrameView.js';
 import { TRAFFIC_CAP, toJsonLines } from '../store.js';
 
 const ROW = 28;
@@ -75,7 +76,7 @@ export function Traffic() {
     <div className="view with-side">
       <div className="main-col">
         <div className="toolbar">
-          <input className="search" data-search placeholder="Search text  ( / )" value={filter.text ?? ''} onChange={(e) => edit({ text: e.target.value })} />
+          <input className="search" data-search aria-label="Search text" placeholder="Search text  ( / )" value={filter.text ?? ''} onChange={(e) => edit({ text: e.target.value })} />
           <select value={filter.protocol ?? ''} onChange={(e) => edit({ protocol: (e.target.value || undefined) as ProtocolName | undefined })} aria-label="Protocol">
             <option value="">All protocols</option>
             {snapshot?.protocols.map((p) => (
@@ -127,12 +128,10 @@ export function Traffic() {
 }
 
 function RecordDetail({ record, onClose }: { record: TrafficRecord; onClose(): void }) {
-  const [raw, setRaw] = useState(false);
-  const json = pretty(record.preview);
-  const truncated = record.size > new TextEncoder().encode(record.preview).length;
   return (
     <Side
       label="Message detail"
+      wide
       title={
         <>
           <span className={`badge kind-${record.kind}`}>{record.kind}</span> #{record.seq}
@@ -162,20 +161,7 @@ function RecordDetail({ record, onClose }: { record: TrafficRecord; onClose(): v
           </>
         )}
       </dl>
-      {record.preview && (
-        <>
-          <div className="seg">
-            <button className={`btn small${!raw ? ' on' : ''}`} onClick={() => setRaw(false)} disabled={!json}>
-              Pretty JSON
-            </button>
-            <button className={`btn small${raw || !json ? ' on' : ''}`} onClick={() => setRaw(true)}>
-              Raw
-            </button>
-          </div>
-          <pre className="code">{raw || !json ? record.preview : json}</pre>
-          {truncated && <p className="muted small">The relay keeps the first {record.preview.length} characters of each frame.</p>}
-        </>
-      )}
+      {record.size > 0 && <FrameView record={record} />}
     </Side>
   );
 }

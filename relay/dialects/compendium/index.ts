@@ -70,17 +70,17 @@ export function createCompendium({ hub, config }: DialectContext): Dialect {
     hub.route({ from: 'relay', to: { peer }, frame: JSON.stringify({ type: 'INITRESP', EpheWssAddr: address }) });
   }
 
-  function route(peer: Peer, m: Message, inbound: Buffer): void {
+  function route(peer: Peer, m: Message, inbound: Buffer, binary: boolean): void {
     const address = m.EpheWssAddr;
     // A list or an object cannot be a dict key in the original, which dies on it.
     if (typeof address === 'object' && address !== null) throw new BadMessage('EpheWssAddr must be a string');
     const target = typeof address === 'string' ? byAddress.get(address) : undefined;
     if (!target) {
-      hub.note(peer, inbound, typeof address === 'string' ? address : null);
+      hub.note(peer, inbound, typeof address === 'string' ? address : null, binary);
       hub.route({ from: 'relay', to: { peer }, frame: NOT_FOUND });
       return;
     }
-    hub.route({ from: peer, to: { peer: target }, frame: JSON.stringify({ type: 'DELIVER', msg: m.msg }), inbound });
+    hub.route({ from: peer, to: { peer: target }, frame: JSON.stringify({ type: 'DELIVER', msg: m.msg }), inbound, binary });
   }
 
   function onFrame(peer: Peer, data: Buffer, isBinary: boolean): void {
@@ -88,14 +88,14 @@ export function createCompendium({ hub, config }: DialectContext): Dialect {
     try {
       m = parse(data, isBinary);
       if (m.type === 'INIT') {
-        hub.note(peer, data);
+        hub.note(peer, data, 'relay', isBinary);
         init(peer);
-      } else if (m.type === 'ROUTE') route(peer, m, data);
+      } else if (m.type === 'ROUTE') route(peer, m, data, isBinary);
       // A well-formed INITRESP, DELIVER or ERR from a client is ignored, as the original does.
-      else hub.note(peer, data, null);
+      else hub.note(peer, data, null, isBinary);
     } catch (err) {
       if (!(err instanceof BadMessage)) throw err;
-      hub.note(peer, data, null);
+      hub.note(peer, data, null, isBinary);
       hub.close(peer, 1011, err.message);
     }
   }

@@ -60,8 +60,8 @@ export function createIntercessor({ hub, config }: DialectContext): Dialect {
     hub.close(peer, code, reason);
   }
 
-  function reject(peer: Peer, data: Buffer, code: number, reason: string): undefined {
-    hub.note(peer, data, null);
+  function reject(peer: Peer, data: Buffer, code: number, reason: string, binary = false): undefined {
+    hub.note(peer, data, null, binary);
     hub.close(peer, code, reason);
     return undefined;
   }
@@ -71,7 +71,7 @@ export function createIntercessor({ hub, config }: DialectContext): Dialect {
    * for a client, that it goes to its server. A bad frame closes the peer.
    */
   function read(peer: Peer, data: Buffer, isBinary: boolean, server?: string): InboundFrame | undefined {
-    if (isBinary) return reject(peer, data, 1003, 'binary frames are not accepted: intercessor speaks JSON text');
+    if (isBinary) return reject(peer, data, 1003, 'binary frames are not accepted: intercessor speaks JSON text', true);
     const frame = decodeFrame(data.toString());
     if (typeof frame === 'string') return reject(peer, data, 1008, frame);
     if (frame.from !== undefined && frame.from !== peer.id) return reject(peer, data, 1008, `invalid message source: "from" must be your id ${peer.id}`);

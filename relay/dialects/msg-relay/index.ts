@@ -154,8 +154,11 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
         (gone) => announce(gone, group, 'peer_disconnect'),
       );
       bindSocket(hub, peer, ws, (data, isBinary) => {
-        if (isBinary) hub.close(peer, 1003, 'Server Unsupported Data: Text Only');
-        else onText(peer, data);
+        if (!isBinary) onText(peer, data);
+        else {
+          hub.note(peer, data, null, true);
+          hub.close(peer, 1003, 'Server Unsupported Data: Text Only');
+        }
       });
       if (!hub.join(peer, group)) return;
       announce(peer, group, 'peer_connect');

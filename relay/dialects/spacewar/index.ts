@@ -38,7 +38,7 @@ export function createSpacewar({ hub, config }: DialectContext): Dialect {
   function onFrame(peer: Peer, room: string, data: Buffer, isBinary: boolean): void {
     if (isBinary) {
       // Bytes split on ASCII whitespace, and a bytes target never equals an id or "*": dropped.
-      hub.note(peer, data, null);
+      hub.note(peer, data, null, true);
       if (!bytesSplitInTwo(data)) hub.close(peer, 1011, NOT_TWO_PARTS);
       return;
     }
