@@ -50,7 +50,8 @@ function applyObject(target: Record<string, unknown>, obj: unknown, source: stri
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ConfigError(`${source}: expected a JSON object of settings`);
   for (const [key, raw] of Object.entries(obj)) {
     if (key === '$schema' || key.startsWith('//')) continue;
-    const spec = SPECS[key];
+    // Own keys only: "__proto__", "constructor" or "toString" is an unknown key like any other.
+    const spec = Object.hasOwn(SPECS, key) ? SPECS[key] : undefined;
     if (!spec) throw new ConfigError(`${source}: unknown key "${key}"`);
     target[key] = coerce(spec, raw, `${source}: key "${key}"`);
   }

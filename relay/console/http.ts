@@ -7,8 +7,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { builtDir, packageRoot, staticRoute } from '../http/static.js';
 import type { Relay } from '../relay.js';
 import { SHUTDOWN_CODE, SHUTDOWN_REASON } from '../relay.js';
+import { ConsoleError } from './errors.js';
 import { ConsoleService, type ConsoleServiceOptions } from './service.js';
-import type { ConsoleOp, ConsoleRequestFrame, ConsoleServerFrame } from './types.js';
+import type { ConsoleRequestFrame, ConsoleServerFrame } from './types.js';
 
 export const CONSOLE_PATH = '/console/';
 export const CONSOLE_API_PATH = '/console/api';
@@ -123,6 +124,17 @@ function bindConsoleSocket(service: ConsoleService, relay: Relay, ws: WebSocket)
   };
   session.congested = () => ws.bufferedAmount > TRAFFIC_BACKLOG_BYTES;
   session.onEvent((event) => send({ event }));
+  /** Every request gets an answer; a failure that is not the request's own fault is logged with its stack. */
+  const answer = async ({ id, op, params }: ConsoleRequestFrame): Promise<void> => {
+    let reply: ConsoleServerFrame;
+    try {
+      reply = { id, result: await session.request(op, params as never) };
+    } catch (err) {
+      if (!(err instanceof ConsoleError)) relay.log.add('error', 'error', `console request ${op.slice(0, 64)}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      reply = { id, error: err instanceof Error ? err.message : String(err) };
+    }
+    send(reply);
+  };
   ws.on('message', (data: Buffer) => {
     let frame: ConsoleRequestFrame;
     try {
@@ -132,14 +144,7 @@ function bindConsoleSocket(service: ConsoleService, relay: Relay, ws: WebSocket)
       ws.close(1008, 'console requests are JSON objects {id, op, params}');
       return;
     }
-    const { id, op, params } = frame;
-    session.request(op as ConsoleOp, params as never).then(
-      (result) => send({ id, result }),
-      (err: Error) => {
-        if (err.name !== 'ConsoleError') relay.log.add('error', 'error', `console request ${op}: ${err.stack ?? err.message}`);
-        send({ id, error: err.message });
-      },
-    );
+    void answer(frame);
   });
   ws.on('close', () => session.close());
   ws.on('error', () => ws.terminate());

@@ -4,13 +4,12 @@ import type { ProtocolCounters } from '../core/hub.js';
 import type { Peer } from '../core/peer.js';
 import { InjectError, type InjectTarget } from '../dialects/types.js';
 import type { Relay } from '../relay.js';
+import { ConsoleError } from './errors.js';
+import { checkParams, MAX_PAGE } from './params.js';
 import { SCAN_RECORDS, SearchError, TrafficSearch, type ScanResult } from './search.js';
-import type { ConsoleClient, ConsoleEvent, ConsoleOp, FrameDetail, Params, PeerFilter, PeerInfo, Rates, Result, RoomInfo, Snapshot, Stats, TrafficFilter } from './types.js';
+import type { ConsoleClient, ConsoleEvent, ConsoleOp, FrameDetail, Params, PeerFilter, PeerInfo, Rates, Result, RoomInfo, Snapshot, Stats } from './types.js';
 
-/** A request the console cannot carry out: the UI shows the message as it is. */
-export class ConsoleError extends Error {
-  override name = 'ConsoleError';
-}
+export { ConsoleError };
 
 export interface ConsoleServiceOptions {
   /** How often subscribers get traffic and presence batches (50 ms = at most 20 a second). */
@@ -28,7 +27,7 @@ const LIVE_KEYS: readonly string[] = ['host', 'port', 'listeners'];
 /** Close codes an operator may kick with: those ws lets an endpoint send. */
 const KICK_CODES = new Set([1000, 1001, 1008, 1011, 1013]);
 const DEFAULT_KICK = { code: 4000, reason: 'kicked by the operator' };
-const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
 
 interface Subscription {
   cursor: number;
@@ -127,27 +126,28 @@ export class ConsoleService {
     for (const s of [...this.sessions]) s.close();
   }
 
-  async handle<K extends ConsoleOp>(session: ConsoleSession, op: K, params: Params<K>): Promise<Result<K>> {
-    if (!Object.hasOwn(this.handlers, op)) throw new ConsoleError(`unknown console request "${String(op)}"`);
+  /** Carries out one request; its parameters come from a UI and are checked before use. */
+  async handle<K extends ConsoleOp>(session: ConsoleSession, op: K, params: unknown): Promise<Result<K>> {
+    const checked = checkParams(op, params);
     const handler = this.handlers[op] as (s: ConsoleSession, p: Params<K>) => Result<K> | Promise<Result<K>>;
-    return handler(session, (params ?? {}) as Params<K>);
+    return handler(session, checked);
   }
 
   private readonly handlers: Handlers = {
     snapshot: () => this.snapshot(),
-    peers: (_s, { filter, offset, limit }) => this.peers(checkFilter(filter), int(offset, 0, Number.MAX_SAFE_INTEGER, 0), int(limit, 1, MAX_PAGE, 100)),
+    peers: (_s, { filter, offset, limit }) => this.peers(filter ?? {}, offset ?? 0, limit ?? DEFAULT_PAGE),
     peer: (_s, { key }) => {
-      const p = this.relay.hub.peer(String(key));
+      const p = this.relay.hub.peer(key);
       return p ? peerInfo(p) : null;
     },
     rooms: (_s, { protocol }) => this.rooms(protocol),
-    roomMembers: (_s, { protocol, room }) => [...this.relay.hub.members(protocol, String(room))].slice(0, MAX_PAGE).map(peerInfo),
-    kick: (_s, { key, code, reason }) => this.kick(String(key), code, reason),
+    roomMembers: (_s, { protocol, room }) => [...this.relay.hub.members(protocol, room)].slice(0, MAX_PAGE).map(peerInfo),
+    kick: (_s, { key, code, reason }) => this.kick(key, code, reason),
     inject: (_s, { protocol, target, payload }) => this.inject(protocol, target, payload),
     subscribeTraffic: (s, { filter, backlog }) => {
       const tap = this.relay.tap;
-      const cursor = Math.max(1, tap.head - int(backlog, 0, tap.capacity, 0));
-      s.sub = { cursor, search: trafficSearch(filter) };
+      const cursor = Math.max(1, tap.head - Math.min(backlog ?? 0, tap.capacity));
+      s.sub = { cursor, search: new TrafficSearch(filter ?? {}) };
       return { from: cursor };
     },
     unsubscribeTraffic: (s) => {
@@ -156,20 +156,17 @@ export class ConsoleService {
     },
     exportTraffic: (_s, { filter, limit }) => {
       const tap = this.relay.tap;
-      const search = trafficSearch(filter);
-      const max = int(limit, 1, tap.capacity, tap.capacity);
       // The newest records that match, from one bounded pass over the newest part of the tap.
-      const scan = search.scan(tap, Math.max(tap.first, tap.head - SCAN_RECORDS));
-      return { records: scan.records.slice(-max) };
+      const scan = new TrafficSearch(filter ?? {}).scan(tap, Math.max(tap.first, tap.head - SCAN_RECORDS));
+      return { records: scan.records.slice(-Math.min(limit ?? tap.capacity, tap.capacity)) };
     },
     frame: (_s, { seq }) => this.frame(seq),
-    log: (_s, { limit }) => this.relay.log.recent(int(limit, 1, 10_000, 1000)),
+    log: (_s, { limit }) => this.relay.log.recent(Math.min(limit ?? 1000, 10_000)),
     getSettings: () => this.relay.config,
     updateSettings: (_s, { patch }) => this.updateSettings(patch),
   };
 
-  private frame(seq: unknown): FrameDetail | null {
-    if (typeof seq !== 'number') throw new ConsoleError('frame: seq must be a record number');
+  private frame(seq: number): FrameDetail | null {
     const tap = this.relay.tap;
     const record = tap.get(seq);
     const kept = tap.frame(seq);
@@ -237,8 +234,6 @@ export class ConsoleService {
   private inject(protocol: ProtocolName, target: InjectTarget, payload: string): Result<'inject'> {
     const dialect = this.relay.dialects.get(protocol);
     if (!dialect) throw new ConsoleError(`protocol "${String(protocol)}" is not spoken by this relay`);
-    if (typeof payload !== 'string') throw new ConsoleError('the payload must be text');
-    if (!target || !['peer', 'room', 'everyone'].includes(target.kind)) throw new ConsoleError('the target must be a peer, a room or everyone');
     try {
       return { recipients: dialect.inject(target, payload) };
     } catch (err) {
@@ -248,7 +243,6 @@ export class ConsoleService {
   }
 
   private async updateSettings(patch: Partial<Config>): Promise<Result<'updateSettings'>> {
-    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new ConsoleError('settings: expected an object of keys to change');
     const prev = this.relay.config;
     let next: Config;
     try {
@@ -279,8 +273,14 @@ export class ConsoleService {
   private pump(): void {
     const changes = this.presence.splice(0).map((p): ConsoleEvent => ('joined' in p ? { type: 'peerJoined', peer: peerInfo(p.joined) } : p.left));
     for (const s of this.sessions) {
-      for (const e of changes) s.emit(e);
-      if (s.sub && !s.congested()) this.sendTraffic(s, s.sub);
+      try {
+        for (const e of changes) s.emit(e);
+        if (s.sub && !s.congested()) this.sendTraffic(s, s.sub);
+      } catch (err) {
+        // One session's failure stays its own: its subscription ends, the other sessions and the relay go on.
+        s.sub = undefined;
+        this.relay.log.add('error', 'error', `console traffic pump: ${(err as Error).stack ?? String(err)}`);
+      }
     }
   }
 
@@ -372,27 +372,4 @@ function totals(counters: Record<ProtocolName, ProtocolCounters>): ProtocolCount
 
 function zeroRates(): Rates {
   return { msgsInPerSec: 0, msgsOutPerSec: 0, bytesInPerSec: 0, bytesOutPerSec: 0, connectsPerSec: 0, disconnectsPerSec: 0 };
-}
-
-/** A traffic filter from an untrusted request, compiled. */
-function trafficSearch(raw: TrafficFilter | undefined): TrafficSearch {
-  const f = checkFilter(raw);
-  for (const k of ['minSize', 'maxSize'] as const)
-    if (f[k] !== undefined && (typeof f[k] !== 'number' || !Number.isFinite(f[k]) || f[k] < 0)) throw new ConsoleError(`the filter's ${k} must be a number of bytes`);
-  return new TrafficSearch(f);
-}
-
-/** A peer or traffic filter from an untrusted request: known protocol, text fields as text. */
-function checkFilter<F extends PeerFilter | TrafficFilter>(raw: F | undefined): F {
-  if (raw === undefined || raw === null) return {} as F;
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConsoleError('a filter is an object');
-  if (raw.protocol !== undefined && !PROTOCOLS.includes(raw.protocol)) throw new ConsoleError(`unknown protocol "${String(raw.protocol)}" in the filter`);
-  for (const k of ['room', 'text', 'peer'] as const)
-    if (k in raw && (raw as Record<string, unknown>)[k] !== undefined && typeof (raw as Record<string, unknown>)[k] !== 'string') throw new ConsoleError(`the filter's ${k} must be text`);
-  return raw;
-}
-
-/** A whole number from an untrusted request, or the fallback. */
-function int(v: unknown, min: number, max: number, fallback: number): number {
-  return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.floor(v))) : fallback;
 }

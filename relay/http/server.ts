@@ -12,7 +12,9 @@ import type { Dialect } from '../dialects/types.js';
 import { Admission } from './admission.js';
 import { renderMetrics } from './metrics.js';
 import { proxyTrust } from '../config/load.js';
-import { ProxyTrust, settleClientAddress } from './remote.js';
+import { ProxyTrust, remoteAddress, settleClientAddress } from './remote.js';
+import { requestUrl, unreadableTarget } from './target.js';
+import { fitReason } from '../core/socket.js';
 
 /** A plain HTTP route; returns false when the request is not its own. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
@@ -180,9 +182,45 @@ export class RelayServer {
     return this.dialects.get(spec.protocols[0]!);
   }
 
+  /**
+   * A request's failure stays with that request: the client gets a status and a reason, the log
+   * gets the stack, and the listener goes on. Routes that answer later catch their own errors.
+   */
   private request(spec: ListenerSpec, req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.serveRequest(spec, req, res);
+    } catch (err) {
+      const reason = this.failed(req, err);
+      if (res.headersSent) res.destroy();
+      else {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        res.end(`${reason}\n`);
+      }
+    }
+  }
+
+  private upgrade(spec: ListenerSpec, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', destroySocket);
+    try {
+      this.serveUpgrade(spec, req, socket, head);
+    } catch (err) {
+      const reason = this.failed(req, err);
+      socket.end(`HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${reason}\n`);
+    }
+  }
+
+  /** Logs an error a request ran into, with its stack; returns the reason to give the client. */
+  private failed(req: IncomingMessage, err: unknown): string {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const target = JSON.stringify((req.url ?? '').slice(0, 200));
+    this.hub.log.add('error', 'error', `${req.method ?? 'GET'} ${target} from ${remoteAddress(req)}: ${e.stack ?? e.message}`, { remote: remoteAddress(req) });
+    return `internal error: ${e.message}`;
+  }
+
+  private serveRequest(spec: ListenerSpec, req: IncomingMessage, res: ServerResponse): void {
     settleClientAddress(req, this.trust);
-    const url = new URL(req.url ?? '/', 'http://relay');
+    const url = requestUrl(req.url);
+    if (!url) return this.admission.refuseRequest(req, res, { status: 400, reason: unreadableTarget(req.url) });
     if (spec.main && req.method === 'GET' && url.pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 'ok', peers: this.hub.size, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) }));
@@ -201,10 +239,10 @@ export class RelayServer {
     res.end(`Not found. Switchboard serves WebSockets here (${spec.protocols.join(', ')}).\n`);
   }
 
-  private upgrade(spec: ListenerSpec, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', destroySocket);
+  private serveUpgrade(spec: ListenerSpec, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     settleClientAddress(req, this.trust);
-    const url = new URL(req.url ?? '/', 'http://relay');
+    const url = requestUrl(req.url);
+    if (!url) return this.admission.refuseUpgrade(req, socket, { status: 400, reason: unreadableTarget(req.url) });
     if (spec.main && this.upgrades.some((u) => u(req, socket, head, url))) return;
     const dialect = this.pick(spec, url);
     if (!dialect) {
@@ -215,7 +253,11 @@ export class RelayServer {
     if (refused) return this.admission.refuseUpgrade(req, socket, refused);
     this.wss.get(dialect.protocol)!.handleUpgrade(req, socket, head, (ws) => {
       this.admission.opened(ws, req);
-      dialect.accept(ws, req, url);
+      try {
+        dialect.accept(ws, req, url);
+      } catch (err) {
+        ws.close(1011, fitReason(this.failed(req, err)));
+      }
     });
   }
 }

@@ -64,7 +64,7 @@ describe('whole frames in the console', () => {
     expect(await found(s, { text: 't[h]e-needle-.t-the-end$', regex: true })).toHaveLength(0);
     expect((await found(s, { text: 'the-needle-at-the-end"}$', regex: true })).map((r) => r.seq)).toEqual([rec!.seq]);
     expect(await s.request('frame', { seq: 10_000_000 })).toBeNull();
-    await expect(s.request('frame', { seq: 'x' as unknown as number })).rejects.toThrow(/seq must be a record number/);
+    await expect(s.request('frame', { seq: 'x' as unknown as number })).rejects.toThrow(/frame: seq must be a whole number from 1, got "x"/);
   });
 
   it('keeps only the start of a frame over the per-frame cap, marked truncated', async () => {
@@ -101,8 +101,9 @@ describe('whole frames in the console', () => {
     const mine = await found(s, { peer: a.id, kinds: ['message'] });
     expect(mine.map((r) => [r.from, r.to])).toEqual([[b.id, a.id]]);
     await expect(s.request('subscribeTraffic', { filter: { text: '(', regex: true } })).rejects.toThrow(/not a regular expression/);
-    await expect(s.request('subscribeTraffic', { filter: { minSize: -1 } })).rejects.toThrow(/minSize must be a number of bytes/);
-    await expect(s.request('subscribeTraffic', { filter: { text: 'a'.repeat(501), regex: true } })).rejects.toThrow(/over 500 characters/);
+    await expect(s.request('subscribeTraffic', { filter: { minSize: -1 } })).rejects.toThrow(/filter.minSize must be a whole number from 0, got -1/);
+    await expect(s.request('subscribeTraffic', { filter: { regex: 'yes' as unknown as boolean } })).rejects.toThrow(/filter.regex must be true or false/);
+    await expect(s.request('subscribeTraffic', { filter: { text: 'a'.repeat(513), regex: true } })).rejects.toThrow(/filter.text must be at most 512 characters/);
   });
 
   it('stops a regular expression that backtracks without end, and the relay goes on serving', async () => {

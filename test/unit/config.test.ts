@@ -46,6 +46,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ argv: ['--config', '/nonexistent/switchboard.json'] })).toThrow(/ENOENT/);
   });
 
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])('takes %s as an unknown name in a file, the environment, flags and settings', (name) => {
+    // JSON.parse makes "__proto__" an own key, as a config file or a console request would have it.
+    const obj = JSON.parse(`{"port": 0, ${JSON.stringify(name)}: 1}`) as Record<string, unknown>;
+    expect(() => loadConfig({ argv: ['--config', file(JSON.stringify(obj))] })).toThrow(`unknown key "${name}"`);
+    expect(() => loadConfig({ overrides: obj })).toThrow(`settings: unknown key "${name}"`);
+    expect(() => loadConfig({ argv: [flagName(name), '1'] })).toThrow(`unknown flag "${flagName(name)}"`);
+    expect(() => loadConfig({ env: { [envName(name)]: '1' } })).toThrow(`unknown environment variable "${envName(name)}"`);
+  });
+
   it('reads pinned listeners', () => {
     const config = loadConfig({ argv: ['--listeners', 'compendium:8001, intercessor+channelstream:8000'] });
     expect(pinnedListeners(config)).toEqual([
