@@ -106,6 +106,23 @@ describe('whole frames in the console', () => {
     await expect(s.request('subscribeTraffic', { filter: { text: 'a'.repeat(513), regex: true } })).rejects.toThrow(/filter.text must be at most 512 characters/);
   });
 
+  it('keeps a fan-out as one record with its recipients, and a frame made for each recipient once for each', async () => {
+    const s = await setup();
+    const a = await msgRelayPeer('lobby');
+    const b = await msgRelayPeer('lobby');
+    const c = await msgRelayPeer('lobby');
+    a.client.sendJson({ to: 'group', meta_filter: '*', text: 'to all' });
+    await b.client.drain(100);
+    const [fanout] = await found(s, { kinds: ['message'], text: 'to all' });
+    expect(fanout).toMatchObject({ from: a.id, recipients: 2 });
+    expect(new Set(fanout!.recipientIds)).toEqual(new Set([b.id, c.id]));
+    expect((await found(s, { peer: c.id, kinds: ['message'] })).map((r) => r.seq)).toEqual([fanout!.seq]);
+    // c's peer_connect went to a and to b, each frame naming its own recipient.
+    const connects = (await found(s, { kinds: ['relay'], text: 'peer_connect' })).filter((r) => r.preview.includes(c.id));
+    expect(connects.map((r) => r.to).sort()).toEqual([a.id, b.id].sort());
+    for (const r of connects) expect(JSON.parse((await s.request('frame', { seq: r.seq }))!.data)).toMatchObject({ to: r.to });
+  });
+
   it('stops a regular expression that backtracks without end, and the relay goes on serving', async () => {
     const s = await setup();
     const a = await msgRelayPeer('lobby');

@@ -187,6 +187,27 @@ describe('the browser console', () => {
     expect(lines.map((r) => r.seq)).toEqual([...lines.map((r) => r.seq)].sort((a, b) => a - b));
   });
 
+  it("shows the relay's own replies in the traffic: connection_id, list_peers and pong", async () => {
+    const list = page.getByRole('list', { name: 'Traffic' });
+    const relayRows = (text: string) => list.locator('.trow.kind-relay').filter({ hasText: text });
+    await tab('Traffic').click();
+    const idRows = await relayRows('"message_type":"connection_id"').count();
+    alice.client.sendJson({ to: 'host', command: 'connection_id' });
+    await until(alice.client, (m) => m.message_type === 'connection_id');
+    alice.client.sendJson({ to: 'host', command: 'list_peers', meta_filter: 'b*' });
+    const listed = await until(alice.client, (m) => m.message_type === 'peer_list');
+    expect(listed.peer_list).toEqual([{ connection_id: bob.id, peer_meta: 'bob' }]);
+    alice.client.send('ping');
+    await expect.poll(() => relayRows('"message_type":"connection_id"').count()).toBe(idRows + 1);
+    const peerList = relayRows(`"peer_list":[{"connection_id":"${bob.id}","peer_meta":"bob"}]`);
+    await peerList.waitFor();
+    expect(await peerList.innerText()).toContain(alice.id);
+    await list.locator('.trow.kind-relay .preview').getByText('pong', { exact: true }).waitFor();
+    await peerList.click();
+    await page.getByRole('complementary', { name: 'Message detail' }).getByText('"message_type": "peer_list"').waitFor();
+    await shot('traffic-replies');
+  });
+
   it('sends from the Composer to one peer, who receives it', async () => {
     await tab('Composer').click();
     await page.getByRole('radio', { name: 'One peer' }).click();
