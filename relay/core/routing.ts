@@ -56,12 +56,12 @@ export class Routing {
   }
 
   /** A client frame the relay answered itself (a command, a ping) or dropped: the observers see it once. */
-  note(peer: Peer, inbound: string | Buffer, to: string | null = 'relay', binary = false): void {
+  note(peer: Peer, inbound: string | Buffer, to: string | null = 'relay', binary?: boolean): void {
     this.hub.observers.inbound({ peer, frame: inbound, to, binary });
   }
 
   /** A client frame the relay will not take: the observers see it and why, then the peer is closed with the code. */
-  refuse(peer: Peer, inbound: string | Buffer, code: number, reason: string, binary = false): void {
+  refuse(peer: Peer, inbound: string | Buffer, code: number, reason: string, binary?: boolean): void {
     this.hub.observers.inbound({ peer, frame: inbound, to: null, refused: { code, reason }, binary });
     this.hub.close(peer, code, reason);
   }

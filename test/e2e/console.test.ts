@@ -204,7 +204,7 @@ describe('the browser console', () => {
     expect(await peerList.innerText()).toContain(alice.id);
     await list.locator('.trow.kind-relay .preview').getByText('pong', { exact: true }).waitFor();
     await peerList.click();
-    await page.getByRole('complementary', { name: 'Message detail' }).getByText('"message_type": "peer_list"').waitFor();
+    await expect.poll(() => page.getByRole('complementary', { name: 'Message detail' }).getByRole('tree').innerText()).toMatch(/message_type:\s*"peer_list"/);
     await shot('traffic-replies');
   });
 
