@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../config/load.js';
-import { PROTOCOLS, type Config, type ProtocolName } from '../config/schema.js';
+import { PROTOCOLS, type Config, type ProtocolName, type SettingSources } from '../config/schema.js';
 import type { ProtocolCounters } from '../core/delivery.js';
 import type { Peer } from '../core/peer.js';
 import { InjectError, type InjectTarget } from '../dialects/types.js';
@@ -20,6 +20,8 @@ export interface ConsoleServiceOptions {
   /** Stats ticks kept for the charts. */
   historyLength?: number;
   version?: string;
+  /** Keys the relay's environment or flags set, which the Settings view points out. */
+  settingSources?: SettingSources;
 }
 
 /** Keys whose change moves the listeners at once; every other key waits for the next start. */
@@ -90,7 +92,7 @@ export class ConsoleService {
     readonly relay: Relay,
     options: ConsoleServiceOptions = {},
   ) {
-    this.opts = { batchMs: 50, statsMs: 1000, maxBatch: 1000, historyLength: 300, version: '', ...options };
+    this.opts = { batchMs: 50, statsMs: 1000, maxBatch: 1000, historyLength: 300, version: '', settingSources: {}, ...options };
     this.lastTotals = totals(relay.core.delivery.counters);
     this.unsubscribe = [
       relay.hub.onPresence({
@@ -107,6 +109,11 @@ export class ConsoleService {
     ];
     this.timers = [setInterval(() => this.pump(), this.opts.batchMs), setInterval(() => this.tick(), this.opts.statsMs)];
     for (const t of this.timers) t.unref();
+  }
+
+  /** Open sessions: browser consoles, app windows and the app's own. */
+  get sessionCount(): number {
+    return this.sessions.size;
   }
 
   /** A new UI session; close it when the UI goes away. */
@@ -195,6 +202,7 @@ export class ConsoleService {
       stats: this.history.at(-1) ?? this.stats(Date.now(), zeroRates()),
       history: [...this.history],
       settings: relay.config,
+      settingSources: this.opts.settingSources,
       templates,
       payloadFormats,
     };

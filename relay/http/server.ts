@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -10,7 +10,8 @@ import { bindsAllInterfaces, type Config, type ProtocolName } from '../config/sc
 import type { Core } from '../core/core.js';
 import type { Dialect } from '../dialects/types.js';
 import { Admission } from './admission.js';
-import { renderMetrics } from './metrics.js';
+import { RelayMetrics } from './metrics.js';
+import { packageVersion } from './static.js';
 import { proxyTrust } from '../config/load.js';
 import { ProxyTrust, remoteAddress, settleClientAddress } from './remote.js';
 import { requestUrl, unreadableTarget } from './target.js';
@@ -56,6 +57,13 @@ export function reachableHosts(host: string): string[] {
   return ['127.0.0.1', ...lan];
 }
 
+/** What Node itself answers a request it cannot parse or that came too slowly (its default clientError reply). */
+function clientErrorStatus(err: NodeJS.ErrnoException): number {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  if (err.code === 'HPE_HEADER_OVERFLOW') return 431;
+  return 400;
+}
+
 /** The original msg-relay dropped a request that reached 64 KiB; Node's own default is 16 KiB. */
 const MAX_REQUEST_HEADER_BYTES = 64 * 1024;
 
@@ -91,13 +99,15 @@ export class RelayServer {
   private readonly admission: Admission;
   private readonly trust: ProxyTrust;
   readonly startedAt = Date.now();
+  readonly metrics: RelayMetrics;
 
   constructor(
     private readonly core: Core,
     private readonly dialects: ReadonlyMap<ProtocolName, Dialect>,
     private readonly config: Config,
   ) {
-    this.admission = new Admission(config, core.hub);
+    this.metrics = new RelayMetrics(core, { version: packageVersion() });
+    this.admission = new Admission(config, core.hub, (status) => this.metrics.refused(status));
     this.trust = proxyTrust(config);
     for (const d of dialects.values()) {
       // ws takes closeTimeout and maxPendingAutoPongs; @types/ws does not list them yet.
@@ -122,7 +132,8 @@ export class RelayServer {
     const options: ServerOptions = {
       maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
       headersTimeout: timeout,
-      requestTimeout: Math.max(timeout, 300_000),
+      // Node's own bare 408 for a body no route reads; a route that reads one answers first, with a reason.
+      requestTimeout: timeout + this.config.bodyTimeoutMs,
       // How often Node looks for late requests: often enough to honour a short timeout.
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeout / 4))),
     };
@@ -144,6 +155,7 @@ export class RelayServer {
     for (const spec of specs) {
       const server = this.createServer(tls, (req, res) => this.request(spec, req, res));
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(spec, req, socket, head));
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
       server.on('connection', (s: Socket) => {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
@@ -227,16 +239,34 @@ export class RelayServer {
       return;
     }
     if (spec.main && req.method === 'GET' && url.pathname === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(renderMetrics(this.core));
+      this.metrics.render().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': this.metrics.contentType });
+          res.end(text);
+        },
+        (err: Error) => {
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(`metrics failed: ${err.message}\n`);
+        },
+      );
       return;
     }
     if (spec.main && this.routes.some((r) => r(req, res, url))) return;
+    // Protocol requests refused (the access token, channelstream's REST API) are counted as their reply goes out.
+    res.once('finish', () => this.metrics.refused(res.statusCode));
     const refused = this.admission.access(req, url);
     if (refused) return this.admission.refuseRequest(req, res, refused);
     for (const p of spec.protocols) if (this.dialects.get(p)?.handleHttp?.(req, res, url)) return;
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(`Not found. Switchboard serves WebSockets here (${spec.protocols.join(', ')}).\n`);
+  }
+
+  /** Node's own reply to a request it cannot take (headers too slow or too large, bad HTTP), counted. */
+  private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    const status = clientErrorStatus(err);
+    this.metrics.refused(status);
+    if (socket.writable && (socket as Socket).bytesWritten === 0) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+    socket.destroy(err);
   }
 
   private serveUpgrade(spec: ListenerSpec, req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_CSP } from '../../relay/console/csp.js';
 import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
 import { launchChromium, type Browser } from '../helpers/browser.js';
 import { Client } from '../helpers/client.js';
@@ -295,5 +296,18 @@ describe('the browser console', () => {
     await shot('overview-small');
     await tab('Peers').click();
     await shot('peers-small');
+  });
+
+  it('is served with its Content-Security-Policy, and no page can frame it', async () => {
+    const res = await fetch(consoleServer.url());
+    expect(res.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+    expect(CONSOLE_CSP).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    // The console above ran under this policy (its API socket included); here a page tries to frame it.
+    const framing = await browser.context.newPage();
+    await framing.setContent(`<iframe src="${consoleServer.url()}"></iframe>`);
+    const frame = await (await framing.waitForSelector('iframe')).contentFrame();
+    await expect.poll(() => frame?.url()).toBe('chrome-error://chromewebdata/');
+    await framing.close();
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Desktop, SETTINGS_FILE, type ConsoleFactory } from '../../electron/main/desktop.js';
-import { CSP } from '../../electron/main/scheme.js';
+import { CONSOLE_CSP as CSP } from '../../relay/console/csp.js';
 import { createBridge } from '../../electron/preload/bridge.js';
 import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
 import type { ConsoleEvent, ConsoleServerFrame, Snapshot } from '../../relay/console/types.js';
