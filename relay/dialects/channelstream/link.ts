@@ -119,6 +119,10 @@ export class ConnectionLink implements Transport {
     this.wsSide?.ping?.(payload);
   }
 
+  flush(): void {
+    this.wsSide?.flush?.();
+  }
+
   close(code: number, reason: string): void {
     this.wsSide?.close(code, reason);
     this.poll?.end();
