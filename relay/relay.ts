@@ -1,6 +1,6 @@
 import { pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
-import { createCore, type Core } from './core/core.js';
+import { createCore, type Core, type CoreOptions } from './core/core.js';
 import type { Hub } from './core/hub.js';
 import { EventLog } from './core/log.js';
 import { TapRecorder } from './core/record.js';
@@ -23,13 +23,18 @@ export class Relay {
   readonly server: RelayServer;
   listeners: ListenerInfo[] = [];
 
-  constructor(public config: Config) {
+  /** `bus` puts a bus other than the in-process one in the path (a cluster's). */
+  constructor(
+    public config: Config,
+    { bus }: Pick<CoreOptions, 'bus'> = {},
+  ) {
     this.tap = new TrafficTap({ capacity: config.tapCapacity, frameBytes: config.tapFrameBytes, budgetBytes: config.tapBudgetBytes });
     this.core = createCore(this.log, {
       maxQueueBytes: config.maxQueueBytes,
       ratePerSecond: config.rateLimitPerSecond,
       rateBurst: config.rateLimitBurst,
       maxRooms: config.maxRooms,
+      bus,
     });
     this.core.observers.add(new TapRecorder(this.tap));
     this.hub = this.core.hub;

@@ -10,6 +10,7 @@ import { bindsAllInterfaces, type Config, type ProtocolName } from '../config/sc
 import type { Core } from '../core/core.js';
 import type { Dialect } from '../dialects/types.js';
 import { Admission } from './admission.js';
+import { arrivalOf, openSocket } from './connection.js';
 import { RelayMetrics } from './metrics.js';
 import { packageVersion } from './static.js';
 import { proxyTrust } from '../config/load.js';
@@ -285,12 +286,16 @@ export class RelayServer {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    const refused = this.admission.access(req, url) ?? this.admission.upgrade(req, dialect.protocol, dialect.inspectUpgrade?.(req, url));
+    const denied = this.admission.access(req, url);
+    if (denied) return this.admission.refuseUpgrade(req, socket, denied);
+    // After access(), which takes the token off the URL.
+    const arrival = arrivalOf(req, url);
+    const refused = this.admission.upgrade(req, dialect.protocol, dialect.inspectUpgrade?.(arrival));
     if (refused) return this.admission.refuseUpgrade(req, socket, refused);
     this.wss.get(dialect.protocol)!.handleUpgrade(req, socket, head, (ws) => {
       this.admission.opened(ws, req);
       try {
-        dialect.accept(ws, req, url);
+        openSocket(this.core, dialect, ws, arrival);
       } catch (err) {
         ws.close(1011, fitReason(this.failed(req, err)));
       }

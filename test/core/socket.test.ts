@@ -12,7 +12,7 @@ async function serve(onFrame: (core: Core) => FrameHandler): Promise<{ core: Cor
   await new Promise((r) => wss.once('listening', r));
   wss.on('connection', (ws: WebSocket) => {
     const peer = core.hub.connect({ protocol: 'msg-relay', id: 'a', transport: wsTransport(ws, 1024), remote: '127.0.0.1' });
-    bindSocket(core, peer, ws, onFrame(core));
+    bindSocket(core, peer, ws, { frame: onFrame(core) });
   });
   const client = await Client.open(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`);
   return { core, client, wss };

@@ -1,12 +1,9 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
 import type { Peer, PeerView } from '../../core/peer.js';
-import { bindSocket, wsTransport } from '../../core/socket.js';
-import { remoteAddress } from '../../http/remote.js';
+import type { FrameHandler } from '../../core/socket.js';
 import { injectJson, injectPeer, refuseFilter } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
-import { InjectError, type Dialect, type DialectContext, type InjectTarget } from '../types.js';
+import { InjectError, type Arrival, type Dialect, type DialectContext, type InjectTarget, type Reception, type Refusal } from '../types.js';
 import { decodeFrame, encodeFrame, type InboundFrame } from './frame.js';
 
 /**
@@ -25,7 +22,7 @@ interface Server {
 }
 
 /** The path without its query, exactly as sent: the server id is not percent-decoded. */
-const rawPath = (req: IncomingMessage): string => (req.url ?? '/').split('?', 1)[0]!;
+const rawPath = (target: string): string => target.split('?', 1)[0]!;
 
 /** The server id in /client/<server id>: one non-empty path segment. */
 function clientOf(path: string): string | undefined {
@@ -36,8 +33,7 @@ function clientOf(path: string): string | undefined {
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-export function createIntercessor(core: DialectContext): Dialect {
-  const { hub, routing, config } = core;
+export function createIntercessor({ hub, routing, config }: DialectContext): Dialect {
   const keepalive = websocketsKeepalive(config.intercessorPingIntervalSeconds, config.intercessorPingTimeoutSeconds);
   const maxPayload = config.intercessorMaxMessageBytes;
   const servers = new Map<string, Server>();
@@ -51,15 +47,8 @@ export function createIntercessor(core: DialectContext): Dialect {
   const hello = (peer: Peer): void =>
     tell(peer, 'HELLO', config.intercessorServerInfo ? { id: peer.id, serverInfo: config.intercessorServerInfo } : { id: peer.id });
 
-  const connect = (ws: WebSocket, req: IncomingMessage, onGone?: (peer: Peer) => void): Peer =>
-    hub.connect({ protocol: PROTOCOL, id: randomUUID(), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), keepalive }, onGone);
-
-  /** Closes a socket the relay will not serve, through the hub so the console sees why. */
-  function refuse(ws: WebSocket, req: IncomingMessage, code: number, reason: string): void {
-    const peer = connect(ws, req);
-    bindSocket(core, peer, ws, () => undefined);
-    hub.close(peer, code, reason);
-  }
+  /** A socket the relay will not serve: the server closes it through the hub, so the console sees why. */
+  const refusal = (code: number, reason: string): Refusal => ({ id: randomUUID(), refuse: { code, reason } });
 
   function reject(peer: Peer, data: Buffer, code: number, reason: string, binary = false): undefined {
     routing.refuse(peer, data, code, reason, binary);
@@ -79,53 +68,60 @@ export function createIntercessor(core: DialectContext): Dialect {
     return frame;
   }
 
-  function acceptServer(ws: WebSocket, req: IncomingMessage, url: URL): void {
-    if (passphrase && !timingSafeEqual(sha256(url.searchParams.get('passphrase') ?? ''), passphrase)) {
-      refuse(ws, req, 1008, 'a passphrase is needed: connect to /server?passphrase=...');
-      return;
-    }
+  function welcomeServer(url: URL): Reception {
+    if (passphrase && !timingSafeEqual(sha256(url.searchParams.get('passphrase') ?? ''), passphrase))
+      return refusal(1008, 'a passphrase is needed: connect to /server?passphrase=...');
+    return { id: randomUUID(), keepalive, open: openServer, gone: serverGone };
+  }
+
+  /** A server gets its id and a room of its own, named by it, which its clients join. */
+  function openServer(peer: Peer): FrameHandler {
     const clients = new Map<string, Peer>();
-    const peer = connect(ws, req, () => serverGone(peer, clients));
     hello(peer);
     servers.set(peer.id, { peer, clients });
     hub.join(peer, peer.id);
-    bindSocket(core, peer, ws, (data, isBinary) => {
+    return (data, isBinary) => {
       const frame = read(peer, data, isBinary);
       if (!frame) return;
       const client = clients.get(frame.to);
       if (!client) routing.note(peer, data, frame.to);
       else routing.route({ from: peer, to: { peer: client }, frame: encodeFrame(peer.id, client.id, frame.type, frame.message), inbound: data });
-    });
+    };
   }
 
   /** Clients are told their server left (with the server's id, D7), then closed. */
-  function serverGone(server: Peer, clients: Map<string, Peer>): void {
-    const sid = server.id;
-    servers.delete(sid);
-    for (const client of [...clients.values()]) {
-      tell(client, 'PEER_GONE', { id: sid });
-      hub.close(client, 1000, `the server ${sid} has left`);
+  function serverGone(peer: Peer): void {
+    const server = servers.get(peer.id);
+    if (server?.peer !== peer) return;
+    servers.delete(peer.id);
+    for (const client of [...server.clients.values()]) {
+      tell(client, 'PEER_GONE', { id: peer.id });
+      hub.close(client, 1000, `the server ${peer.id} has left`);
     }
   }
 
-  function acceptClient(ws: WebSocket, req: IncomingMessage, sid: string): void {
+  function welcomeClient(sid: string): Reception {
     const server = servers.get(sid);
-    if (!server) {
-      refuse(ws, req, 1008, `no server with id ${sid} is connected`);
-      return;
-    }
-    const peer = connect(ws, req, (gone) => {
-      if (!server.clients.delete(gone.id) || servers.get(sid) !== server) return;
-      tell(server.peer, 'PEER_GONE', { id: gone.id });
-    });
+    if (!server) return refusal(1008, `no server with id ${sid} is connected`);
+    return { id: randomUUID(), keepalive, open: (peer) => openClient(peer, server), gone: (peer) => clientGone(peer, server) };
+  }
+
+  /** A client gets its id and joins its server's room; the server is told. */
+  function openClient(peer: Peer, server: Server): FrameHandler {
+    const sid = server.peer.id;
     hello(peer);
     server.clients.set(peer.id, peer);
     hub.join(peer, sid);
     tell(server.peer, 'PEER_JOINED', { id: peer.id });
-    bindSocket(core, peer, ws, (data, isBinary) => {
+    return (data, isBinary) => {
       const frame = read(peer, data, isBinary, sid);
       if (frame) routing.route({ from: peer, to: { peer: server.peer }, frame: encodeFrame(peer.id, sid, frame.type, frame.message), inbound: data });
-    });
+    };
+  }
+
+  function clientGone(peer: Peer, server: Server): void {
+    if (!server.clients.delete(peer.id) || servers.get(server.peer.id) !== server) return;
+    tell(server.peer, 'PEER_GONE', { id: peer.id });
   }
 
   return {
@@ -136,12 +132,12 @@ export function createIntercessor(core: DialectContext): Dialect {
 
     claims: (url) => url.pathname === '/server' || clientOf(url.pathname) !== undefined,
 
-    accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
-      const path = rawPath(req);
+    receive(a: Arrival): Reception {
+      const path = rawPath(a.target);
       const sid = clientOf(path);
-      if (path === '/server') acceptServer(ws, req, url);
-      else if (sid !== undefined) acceptClient(ws, req, sid);
-      else refuse(ws, req, 1008, `intercessor serves /server and /client/<server-id>, not ${path}`);
+      if (path === '/server') return welcomeServer(a.url);
+      if (sid !== undefined) return welcomeClient(sid);
+      return refusal(1008, `intercessor serves /server and /client/<server-id>, not ${path}`);
     },
 
     inject(target: InjectTarget, payload: string): number {

@@ -1,12 +1,9 @@
-import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
-import { whenReady, type Target } from '../../core/bus.js';
+import { whenReady, type Later, type Target } from '../../core/bus.js';
 import type { Peer } from '../../core/peer.js';
-import { bindSocket, wsTransport } from '../../core/socket.js';
-import { remoteAddress } from '../../http/remote.js';
+import type { FrameHandler } from '../../core/socket.js';
 import { injectPeer, refuseFilter } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
-import type { Dialect, DialectContext, InjectTarget } from '../types.js';
+import type { Arrival, Dialect, DialectContext, InjectTarget, Welcome } from '../types.js';
 import { bytesSplitInTwo, splitTwo } from './split.js';
 
 /**
@@ -20,14 +17,23 @@ const PROTOCOL = 'spacewar';
 const OPERATOR = '0';
 const NOT_TWO_PARTS = 'a message must be "<target> <message>": two parts separated by whitespace';
 
-export function createSpacewar(core: DialectContext): Dialect {
-  const { hub, routing, bus, config } = core;
+export function createSpacewar({ hub, routing, bus, config }: DialectContext): Dialect {
   const keepalive = websocketsKeepalive(config.spacewarPingIntervalSeconds, config.spacewarPingTimeoutSeconds);
   const maxPayload = config.spacewarMaxMessageBytes;
 
   const tell = (peer: Peer, frame: string): void => {
     routing.reply(peer, frame);
   };
+
+  /** A player is told its id and who is there, and the room that it came, all at once (D4). */
+  function opened(peer: Peer, room: string): FrameHandler {
+    const existing = [...hub.members(PROTOCOL, room)];
+    hub.join(peer, room);
+    tell(peer, `${peer.id} self`);
+    for (const member of existing) tell(peer, `${member.id} join`);
+    routing.route({ from: 'relay', to: { protocol: PROTOCOL, room, except: peer }, frame: `${peer.id} join` });
+    return (data, isBinary) => onFrame(peer, room, data, isBinary);
+  }
 
   function leave(peer: Peer, room: string): void {
     routing.route({ from: 'relay', to: { protocol: PROTOCOL, room }, frame: `${peer.id} quit` });
@@ -59,21 +65,14 @@ export function createSpacewar(core: DialectContext): Dialect {
 
     claims: (url) => url.pathname === '/ws-relay' || url.pathname.startsWith('/ws-relay/'),
 
-    accept(ws: WebSocket, req: IncomingMessage): void {
-      const room = req.url ?? '/';
-      void whenReady(bus.number(PROTOCOL, room), (id) => {
-        const existing = [...hub.members(PROTOCOL, room)];
-        const peer = hub.connect(
-          { protocol: PROTOCOL, id: String(id), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), keepalive },
-          (gone) => leave(gone, room),
-        );
-        // All at once, so no message can reach the room between the notices and the membership (D4).
-        hub.join(peer, room);
-        tell(peer, `${id} self`);
-        for (const member of existing) tell(peer, `${member.id} join`);
-        routing.route({ from: 'relay', to: { protocol: PROTOCOL, room, except: peer }, frame: `${id} join` });
-        bindSocket(core, peer, ws, (data, isBinary) => onFrame(peer, room, data, isBinary));
-      });
+    receive(a: Arrival): Later<Welcome> {
+      const room = a.target;
+      return whenReady(bus.number(PROTOCOL, room), (n) => ({
+        id: String(n),
+        keepalive,
+        open: (peer: Peer) => opened(peer, room),
+        gone: (peer: Peer) => leave(peer, room),
+      }));
     },
 
     inject(target: InjectTarget, payload: string): number {
