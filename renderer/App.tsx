@@ -5,6 +5,7 @@ import { bytes, count } from './format.js';
 import { VIEWS, type View } from './store.js';
 import { hashView, withView } from './hash.js';
 import { Composer } from './views/Composer.js';
+import { Flow } from './views/Flow.js';
 import { Log } from './views/Log.js';
 import { Overview } from './views/Overview.js';
 import { Peers } from './views/Peers.js';
@@ -12,8 +13,8 @@ import { Rooms } from './views/Rooms.js';
 import { Settings } from './views/Settings.js';
 import { Traffic } from './views/Traffic.js';
 
-const TITLES: Record<View, string> = { overview: 'Overview', peers: 'Peers', rooms: 'Rooms', traffic: 'Traffic', composer: 'Composer', log: 'Log', settings: 'Settings' };
-const SCREENS: Record<View, () => React.JSX.Element> = { overview: Overview, peers: Peers, rooms: Rooms, traffic: Traffic, composer: Composer, log: Log, settings: Settings };
+const TITLES: Record<View, string> = { overview: 'Overview', peers: 'Peers', rooms: 'Rooms', traffic: 'Traffic', flow: 'Flow', composer: 'Composer', log: 'Log', settings: 'Settings' };
+const SCREENS: Record<View, () => React.JSX.Element> = { overview: Overview, peers: Peers, rooms: Rooms, traffic: Traffic, flow: Flow, composer: Composer, log: Log, settings: Settings };
 
 function typing(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -23,13 +24,13 @@ function typing(target: EventTarget | null): boolean {
 const KEYS: [string, string][] = [
   [`1 – ${VIEWS.length}`, 'Switch views'],
   ['/', 'Search in this view'],
-  ['Space or P', 'Pause or resume the traffic tail'],
+  ['Space or P', 'Pause or resume the traffic tail and the flow'],
   ['Ctrl + Enter', 'Send from the Composer'],
   ['Esc', 'Leave a field, close this help'],
   ['?', 'Show this help'],
 ];
 
-/** Keys: 1-7 switch views, / searches, Space pauses the traffic tail, Escape leaves a field, ? helps. */
+/** Keys: 1-8 switch views, / searches, Space pauses the traffic tail, Escape leaves a field, ? helps. */
 function useShortcuts(toggleHelp: (open?: boolean) => void): void {
   const setView = useConsole((s) => s.setView);
   const setPaused = useConsole((s) => s.setPaused);
@@ -56,7 +57,7 @@ function useShortcuts(toggleHelp: (open?: boolean) => void): void {
         e.preventDefault();
         const s = store.getState();
         setPaused(!s.paused);
-        if (s.view !== 'traffic') setView('traffic');
+        if (s.view !== 'traffic' && s.view !== 'flow') setView('traffic');
       }
     };
     window.addEventListener('keydown', onKey);

@@ -144,6 +144,8 @@ function peerFilter(r: Reader | undefined): PeerFilter | undefined {
   return r && { protocol: r.protocol('protocol'), room: r.text('room', MAX_NAME), text: r.text('text', MAX_NAME) };
 }
 
+const PEER_SORT_KEYS = ['id', 'protocol', 'room', 'meta', 'remote', 'connectedAt', 'msgsIn', 'msgsOut', 'drops'] as const;
+
 const TRAFFIC_FILTER_KEYS = ['protocol', 'room', 'peer', 'text', 'regex', 'kinds', 'minSize', 'maxSize'];
 
 function trafficFilter(r: Reader | undefined): TrafficFilter | undefined {
@@ -174,8 +176,14 @@ type Checkers = { readonly [K in ConsoleOp]: (read: (known: readonly string[]) =
 const CHECKERS: Checkers = {
   snapshot: (read) => (read([]), {}),
   peers: (read) => {
-    const r = read(['filter', 'offset', 'limit']);
-    return { filter: peerFilter(r.object('filter', ['protocol', 'room', 'text'])), offset: r.int('offset', 0), limit: r.upTo('limit', 1, MAX_PAGE) };
+    const r = read(['filter', 'sort', 'offset', 'limit']);
+    const sort = r.object('sort', ['key', 'desc']);
+    return {
+      filter: peerFilter(r.object('filter', ['protocol', 'room', 'text'])),
+      sort: sort && { key: sort.oneOf('key', PEER_SORT_KEYS, true), desc: sort.bool('desc') },
+      offset: r.int('offset', 0),
+      limit: r.upTo('limit', 1, MAX_PAGE),
+    };
   },
   peer: (read) => ({ key: read(['key']).text('key', MAX_NAME, true) }),
   rooms: (read) => ({ protocol: read(['protocol']).protocol('protocol') }),

@@ -1,13 +1,13 @@
 import { ConfigError, loadConfig } from '../config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName, type SettingSources } from '../config/schema.js';
 import type { ProtocolCounters } from '../core/delivery.js';
-import type { Peer } from '../core/peer.js';
+import type { Handshake, Peer } from '../core/peer.js';
 import { InjectError, type InjectTarget } from '../dialects/types.js';
 import type { Relay } from '../relay.js';
 import { ConsoleError } from './errors.js';
 import { checkParams, MAX_PAGE } from './params.js';
 import { SCAN_RECORDS, SearchError, TrafficSearch, type ScanResult } from './search.js';
-import type { ConsoleClient, ConsoleEvent, ConsoleOp, FrameDetail, Params, PeerFilter, PeerInfo, Rates, Result, RoomInfo, Snapshot, Stats } from './types.js';
+import type { ConsoleClient, ConsoleEvent, ConsoleOp, FrameDetail, Params, PeerFilter, PeerInfo, PeerSort, Rates, Result, RoomInfo, Snapshot, Stats } from './types.js';
 
 export { ConsoleError };
 
@@ -86,6 +86,10 @@ export class ConsoleService {
   private lastTotals: ProtocolCounters;
   private lastTick = Date.now();
   private connects = 0;
+  /** Per-room rates of the last tick, and where the next count starts in the tap. */
+  private roomRates = new Map<ProtocolName, Map<string, RoomRate>>();
+  private roomCursor: number;
+  private readonly handshakes = new WeakMap<Peer, Handshake>();
   private disconnects = 0;
 
   constructor(
@@ -93,8 +97,15 @@ export class ConsoleService {
     options: ConsoleServiceOptions = {},
   ) {
     this.opts = { batchMs: 50, statsMs: 1000, maxBatch: 1000, historyLength: 300, version: '', settingSources: {}, ...options };
+    this.roomCursor = relay.tap.head;
     this.lastTotals = totals(relay.core.delivery.counters);
     this.unsubscribe = [
+      // The peer does not keep what it asked for at its opening; the console does, for its detail.
+      relay.core.observers.add({
+        opened: ({ peer, handshake }) => {
+          if (handshake) this.handshakes.set(peer, handshake);
+        },
+      }),
       relay.hub.onPresence({
         joined: (peer) => {
           this.connects++;
@@ -142,10 +153,11 @@ export class ConsoleService {
 
   private readonly handlers: Handlers = {
     snapshot: () => this.snapshot(),
-    peers: (_s, { filter, offset, limit }) => this.peers(filter ?? {}, offset ?? 0, limit ?? DEFAULT_PAGE),
+    peers: (_s, { filter, sort, offset, limit }) => this.peers(filter ?? {}, sort, offset ?? 0, limit ?? DEFAULT_PAGE),
     peer: (_s, { key }) => {
       const p = this.relay.hub.peer(key);
-      return p ? peerInfo(p) : null;
+      const handshake = p && this.handshakes.get(p);
+      return p ? { ...peerInfo(p), ...(handshake ? { handshake } : {}) } : null;
     },
     rooms: (_s, { protocol }) => this.rooms(protocol),
     roomMembers: (_s, { protocol, room }) => [...this.relay.hub.members(protocol, room)].slice(0, MAX_PAGE).map(peerInfo),
@@ -208,22 +220,37 @@ export class ConsoleService {
     };
   }
 
-  private peers(filter: PeerFilter, offset: number, limit: number): Result<'peers'> {
+  private peers(filter: PeerFilter, sort: PeerSort | undefined, offset: number, limit: number): Result<'peers'> {
     const text = (filter.text ?? '').toLowerCase();
     const page: PeerInfo[] = [];
+    const matching: Peer[] = [];
     let total = 0;
     for (const p of this.relay.hub.peers(filter.protocol)) {
       if (filter.room && !p.rooms.has(filter.room)) continue;
       if (text && !peerText(p).includes(text)) continue;
-      if (total >= offset && page.length < limit) page.push(peerInfo(p));
+      // Unsorted, a page is read in the registry's order without holding every peer.
+      if (sort) matching.push(p);
+      else if (total >= offset && page.length < limit) page.push(peerInfo(p));
       total++;
     }
-    return { total, peers: page };
+    if (!sort) return { total, peers: page };
+    const value = PEER_SORT[sort.key];
+    const dir = sort.desc ? -1 : 1;
+    matching.sort((a, b) => {
+      const x = value(a);
+      const y = value(b);
+      return dir * (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y)));
+    });
+    return { total, peers: matching.slice(offset, offset + limit).map(peerInfo) };
   }
 
   private rooms(protocol: ProtocolName | undefined): RoomInfo[] {
     const out: RoomInfo[] = [];
-    for (const [p, room, members] of this.relay.hub.allRooms()) if (!protocol || p === protocol) out.push({ protocol: p, room, members });
+    for (const [p, room, members] of this.relay.hub.allRooms()) {
+      if (protocol && p !== protocol) continue;
+      const rate = this.roomRates.get(p)?.get(room);
+      out.push({ protocol: p, room, members, msgsPerSec: rate?.msgs ?? 0, bytesPerSec: rate?.bytes ?? 0 });
+    }
     return out.sort((a, b) => a.protocol.localeCompare(b.protocol) || b.members - a.members || a.room.localeCompare(b.room));
   }
 
@@ -332,6 +359,7 @@ export class ConsoleService {
     };
     this.lastTotals = t;
     this.lastTick = now;
+    this.roomRates = this.countRooms(seconds);
     this.connects = 0;
     this.disconnects = 0;
     const stats = this.stats(now, rates);
@@ -340,10 +368,32 @@ export class ConsoleService {
     this.broadcast({ type: 'stats', stats });
   }
 
+  /** Messages and bytes a second per room since the last tick, read from the tap's columns. */
+  private countRooms(seconds: number): Map<ProtocolName, Map<string, RoomRate>> {
+    const out = new Map<ProtocolName, Map<string, RoomRate>>();
+    this.roomCursor = this.relay.tap.visit(this.roomCursor, (protocol, room, kind, size) => {
+      if (room === null || kind === 'open' || kind === 'close') return;
+      let rooms = out.get(protocol);
+      if (!rooms) out.set(protocol, (rooms = new Map()));
+      const r = rooms.get(room);
+      if (r) {
+        r.msgs++;
+        r.bytes += size;
+      } else rooms.set(room, { msgs: 1, bytes: size });
+    });
+    for (const rooms of out.values())
+      for (const r of rooms.values()) {
+        r.msgs = Math.round((r.msgs / seconds) * 10) / 10;
+        r.bytes = Math.round(r.bytes / seconds);
+      }
+    return out;
+  }
+
   private stats(ts: number, rates: Rates): Stats {
     const byProtocol = {} as Record<ProtocolName, ProtocolCounters>;
     for (const p of PROTOCOLS) byProtocol[p] = { ...this.relay.core.delivery.counters[p] };
-    return { ts, peers: this.relay.hub.size, byProtocol, rates };
+    const tap = this.relay.tap;
+    return { ts, peers: this.relay.hub.size, byProtocol, rates, tap: { records: tap.head - tap.first, bytes: tap.bytesHeld, budgetBytes: tap.budgetBytes } };
   }
 
   private broadcast(event: ConsoleEvent): void {
@@ -367,6 +417,23 @@ export function peerInfo(p: Peer): PeerInfo {
     drops: p.drops,
   };
 }
+
+interface RoomRate {
+  msgs: number;
+  bytes: number;
+}
+
+const PEER_SORT: Record<PeerSort['key'], (p: Peer) => string | number> = {
+  id: (p) => p.id,
+  protocol: (p) => p.protocol,
+  room: (p) => [...p.rooms].join(','),
+  meta: (p) => (typeof p.meta === 'string' ? p.meta : JSON.stringify(p.meta)),
+  remote: (p) => p.remote,
+  connectedAt: (p) => p.connectedAt,
+  msgsIn: (p) => p.msgsIn,
+  msgsOut: (p) => p.msgsOut,
+  drops: (p) => p.drops,
+};
 
 function peerText(p: Peer): string {
   return `${p.id} ${p.remote} ${typeof p.meta === 'string' ? p.meta : JSON.stringify(p.meta)}`.toLowerCase();

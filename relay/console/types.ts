@@ -4,6 +4,7 @@
  * This file is imported by relay/, electron/ and renderer/ alike, so it holds types only.
  */
 import type { Config, ProtocolName, SettingSources } from '../config/schema.js';
+import type { Handshake } from '../core/peer.js';
 import type { ProtocolCounters } from '../core/delivery.js';
 import type { LogEntry } from '../core/log.js';
 import type { TrafficKind, TrafficRecord } from '../core/tap.js';
@@ -27,12 +28,23 @@ export interface PeerInfo {
   bytesIn: number;
   bytesOut: number;
   drops: number;
+  /** What the client asked for when it opened its socket: path, query and the headers that matter. */
+  handshake?: Handshake;
 }
 
 export interface RoomInfo {
   protocol: ProtocolName;
   room: string;
   members: number;
+  /** Messages and bytes a second routed in the room over the last stats tick. */
+  msgsPerSec: number;
+  bytesPerSec: number;
+}
+
+/** How the relay orders a page of peers. */
+export interface PeerSort {
+  key: 'id' | 'protocol' | 'room' | 'meta' | 'remote' | 'connectedAt' | 'msgsIn' | 'msgsOut' | 'drops';
+  desc?: boolean;
 }
 
 export interface Rates {
@@ -49,6 +61,8 @@ export interface Stats {
   peers: number;
   byProtocol: Record<ProtocolName, ProtocolCounters>;
   rates: Rates;
+  /** What the traffic tap holds: records, and bytes of frames against its budget. */
+  tap?: { records: number; bytes: number; budgetBytes: number };
 }
 
 export interface Snapshot {
@@ -103,7 +117,7 @@ export interface FrameDetail {
 /** Every request, by its op, with its parameters and the shape of its answer. */
 export interface ConsoleOps {
   snapshot: { params: Record<string, never>; result: Snapshot };
-  peers: { params: { filter?: PeerFilter; offset?: number; limit?: number }; result: { total: number; peers: PeerInfo[] } };
+  peers: { params: { filter?: PeerFilter; sort?: PeerSort; offset?: number; limit?: number }; result: { total: number; peers: PeerInfo[] } };
   peer: { params: { key: string }; result: PeerInfo | null };
   rooms: { params: { protocol?: ProtocolName }; result: RoomInfo[] };
   roomMembers: { params: { protocol: ProtocolName; room: string }; result: PeerInfo[] };

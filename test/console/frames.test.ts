@@ -31,16 +31,9 @@ async function msgRelayPeer(group: string): Promise<{ client: Client; id: string
 
 type Traffic = Extract<ConsoleEvent, { type: 'traffic' }>;
 
-/** The records a filter finds, across the batches of one second. */
+/** The records a filter finds among the newest the tap holds: the same search a subscription runs, in one pass. */
 async function found(s: ConsoleSession, filter: TrafficFilter): Promise<TrafficRecord[]> {
-  const records: TrafficRecord[] = [];
-  const off = s.onEvent((e) => {
-    if (e.type === 'traffic') records.push(...e.records);
-  });
-  await s.request('subscribeTraffic', { filter, backlog: 1000 });
-  await new Promise((r) => setTimeout(r, 300));
-  off();
-  return records;
+  return (await s.request('exportTraffic', { filter })).records;
 }
 
 describe('whole frames in the console', () => {
