@@ -1,5 +1,7 @@
+import { Captures } from './capture/captures.js';
 import { pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
+import { hardenRunning, secretsOf, secureForLan, type Generated, type Secrets } from './config/secrets.js';
 import { createCore, type Core, type CoreOptions } from './core/core.js';
 import type { Hub } from './core/hub.js';
 import { EventLog } from './core/log.js';
@@ -8,6 +10,7 @@ import { TrafficTap } from './core/tap.js';
 import { createDialects } from './dialects/index.js';
 import type { Dialect } from './dialects/types.js';
 import { RelayServer, type ListenerInfo, type ListenerSpec } from './http/server.js';
+import { packageVersion } from './http/static.js';
 
 export const SHUTDOWN_CODE = 1001;
 export const SHUTDOWN_REASON = 'Switchboard is shutting down';
@@ -22,12 +25,21 @@ export class Relay {
   readonly dialects: Map<ProtocolName, Dialect>;
   readonly server: RelayServer;
   listeners: ListenerInfo[] = [];
+  /** Capture files of this run: at most one recording, as an observer of every delivery. */
+  readonly captures: Captures;
+  /** The secrets the protocols run on. */
+  private readonly secrets: Secrets;
+  /** Secrets generated at construction, announced when the relay starts. */
+  private readonly generated: Generated[];
 
   /** `bus` puts a bus other than the in-process one in the path (a cluster's). */
   constructor(
     public config: Config,
     { bus }: Pick<CoreOptions, 'bus'> = {},
   ) {
+    ({ config, generated: this.generated } = secureForLan(config));
+    this.config = config;
+    this.secrets = secretsOf(config);
     this.tap = new TrafficTap({ capacity: config.tapCapacity, frameBytes: config.tapFrameBytes, budgetBytes: config.tapBudgetBytes });
     this.core = createCore(this.log, {
       maxQueueBytes: config.maxQueueBytes,
@@ -38,8 +50,13 @@ export class Relay {
     });
     this.core.observers.add(new TapRecorder(this.tap));
     this.hub = this.core.hub;
-    this.dialects = createDialects({ ...this.core, config });
+    this.dialects = createDialects({ ...this.core, config, secrets: this.secrets });
     this.server = new RelayServer(this.core, this.dialects, config);
+    this.captures = new Captures(
+      (observer) => this.core.observers.add(observer),
+      () => this.config,
+      () => ({ version: packageVersion(), protocols: this.protocols }),
+    );
   }
 
   /** Protocols that are spoken, in the order of PROTOCOLS. */
@@ -47,8 +64,11 @@ export class Relay {
     return PROTOCOLS.filter((p) => this.dialects.has(p));
   }
 
+  /** Starts listening; with `record` set, the capture starts first so it sees the first client. */
   async start(): Promise<ListenerInfo[]> {
+    if (this.config.record) await this.captures.start({ by: 'cli', file: this.config.record });
     await this.listen();
+    for (const g of this.generated.splice(0)) this.log.add('warn', 'secret', g.notice);
     this.core.keepalive.start(this.config.keepaliveTickSeconds * 1000);
     return this.listeners;
   }
@@ -58,7 +78,10 @@ export class Relay {
    * (open sockets stay connected); if the new ones cannot listen, the old ones come back.
    * Returns whether the listeners moved.
    */
-  async reconfigure(next: Config): Promise<boolean> {
+  async reconfigure(asked: Config): Promise<boolean> {
+    const { config: next, generated } = secureForLan(asked, this.secrets);
+    hardenRunning(this.secrets, next);
+    for (const g of generated) this.log.add('warn', 'secret', g.notice);
     const prev = this.config;
     const moves = next.host !== prev.host || next.port !== prev.port || next.listeners.join() !== prev.listeners.join();
     this.config = next;
@@ -104,6 +127,7 @@ export class Relay {
     for (const d of this.dialects.values()) d.stop?.();
     await this.server.close();
     await this.core.bus.close();
+    await this.captures.stop('the relay stopped');
     this.listeners = [];
   }
 }

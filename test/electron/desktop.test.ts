@@ -23,6 +23,8 @@ let desktop: Desktop | undefined;
 let server: ConsoleServer | undefined;
 const clients: Client[] = [];
 
+const GENERATED_SECRETS = { channelstreamSecret: expect.stringMatching(/^[\w-]{32}$/), channelstreamAdminSecret: expect.stringMatching(/^[\w-]{32}$/) };
+
 /** The real console, serving the test's console bundle; short batches so events come soon. */
 const realConsole: ConsoleFactory = (relay, options) => (server = serveConsole(relay, { staticDir: rendererDir, batchMs: 10, ...options }));
 
@@ -33,6 +35,9 @@ interface Launch {
   development?: boolean;
 }
 
+/** What the app printed to its terminal. */
+let printed: string[] = [];
+
 const options = (createConsole: ConsoleFactory, launch: Launch = {}, preloadPath = '/app/out/preload/index.cjs') => ({
   rendererDir,
   preloadPath,
@@ -40,6 +45,7 @@ const options = (createConsole: ConsoleFactory, launch: Launch = {}, preloadPath
   argv: launch.argv ?? [],
   env: launch.env ?? {},
   development: launch.development ?? false,
+  print: (line: string) => printed.push(line),
 });
 
 async function start(settings?: Record<string, unknown>, createConsole: ConsoleFactory = realConsole, launch: Launch = {}): Promise<Desktop> {
@@ -102,6 +108,7 @@ beforeEach(() => {
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><script type="module" src="./assets/app.js"></script>');
   writeFileSync(join(rendererDir, 'assets/app.js'), 'console.log("console");');
   electron.reset(userData);
+  printed = [];
 });
 
 afterEach(async () => {
@@ -300,7 +307,8 @@ describe('desktop main process', () => {
     electron.menuItem('Share on LAN').click!();
     await until('the share window', () => d.shareWindow !== undefined);
     expect(d.relay.listeners[0]).toMatchObject({ host: '0.0.0.0', port: listening });
-    expect(stored()).toEqual({ port: 0, host: '0.0.0.0' });
+    // Shared on the LAN, channelstream's well-known secrets were replaced, and the new ones are stored too.
+    expect(stored()).toEqual({ port: 0, host: '0.0.0.0', ...GENERATED_SECRETS });
     expect(electron.menuItem('Share on LAN').checked).toBe(true);
     expect(electron.menuItem('Show LAN Addresses…').enabled).toBe(true);
 
@@ -321,7 +329,8 @@ describe('desktop main process', () => {
     electron.menuItem('Share on LAN').click!();
     await until('the share window to close', () => d.shareWindow === undefined);
     expect(d.relay.listeners[0]!.host).toBe('127.0.0.1');
-    expect(stored()).toEqual({ port: 0 }); // 127.0.0.1 is the default
+    // 127.0.0.1 is the default; the generated secrets stay, so nothing falls back to a well-known one.
+    expect(stored()).toEqual({ port: 0, ...GENERATED_SECRETS });
   });
 
   it('opens the browser console with its real token, and that console works (and its settings changes are stored too)', async () => {
@@ -342,7 +351,8 @@ describe('desktop main process', () => {
 
     // A change from the browser console is stored and shown in the menu like one from the window.
     await consoleApi(api, 'updateSettings', { patch: { host: '0.0.0.0' } });
-    expect(stored()).toEqual({ port: 0, host: '0.0.0.0' });
+    // Shared on the LAN, channelstream's well-known secrets were replaced, and the new ones are stored too.
+    expect(stored()).toEqual({ port: 0, host: '0.0.0.0', ...GENERATED_SECRETS });
     expect(electron.menuItem('Share on LAN').checked).toBe(true);
 
     electron.menuItem('Show Settings File').click!();
@@ -459,14 +469,12 @@ describe('desktop main process', () => {
     expect(electron.dialog.errors[0]!.content).toContain('unknown flag "--prot"');
   });
 
-  it('prints the console address, token included, as switchboard serve does', async () => {
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    try {
-      const d = await start({ port: 0 });
-      expect(write).toHaveBeenCalledWith(`switchboard: console http://127.0.0.1:${port(d)}/console/#token=${d.console.token}\n`);
-    } finally {
-      write.mockRestore();
-    }
+  it('prints the console address, token included, and any warning, as switchboard serve does', async () => {
+    const d = await start({ port: 0 }, realConsole, { env: { SWITCHBOARD_PROT: '1' } });
+    expect(printed).toEqual([
+      'switchboard: unknown environment variable "SWITCHBOARD_PROT" is ignored (did you mean SWITCHBOARD_PORT?)',
+      `switchboard: console http://127.0.0.1:${port(d)}/console/#token=${d.console.token}`,
+    ]);
   });
 
   it("opens the Overview's demo links in the browser, from the relay, which serves them", async () => {

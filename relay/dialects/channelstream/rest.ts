@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/schema.js';
+import type { Secrets } from '../../config/secrets.js';
 import type { Hub } from '../../core/hub.js';
 import { readBody } from '../../http/body.js';
 import { remoteAddress } from '../../http/remote.js';
@@ -12,6 +13,7 @@ import { channelConfigBody, connectBody, connIdBody, deleteMessage, editMessage,
 import { sign, unsign } from './signer.js';
 import { check, Invalid, list, type Errors } from './validate.js';
 import { pretty, uuidParse } from './wire.js';
+import { nestsDeeper, PYTHON_JSON_DEPTH, tooDeep } from '../json-depth.js';
 
 /** channelstream's REST API: who may call it, and what each path does. */
 
@@ -43,7 +45,7 @@ const sorted = (names: Iterable<string>): string[] => [...names].sort();
 const same = (a: string, b: string): boolean => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function createRest(engine: Engine, hub: Hub, config: Config): (req: IncomingMessage, res: ServerResponse, url: URL) => boolean {
+export function createRest(engine: Engine, hub: Hub, config: Config, secrets: Secrets): (req: IncomingMessage, res: ServerResponse, url: URL) => boolean {
   const conn = (id: string): Connection => {
     const c = engine.connections.get(id);
     if (!c) throw new Invalid({ conn_id: ['Unknown connection'] });
@@ -164,7 +166,10 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
         // A callback is echoed into the page: only a JavaScript name is accepted.
         if (callback !== null && !/^[A-Za-z_$][\w$.]{0,127}$/.test(callback)) return invalid({ callback: ['Not a JavaScript function name.'] });
         const messages = pretty(await engine.listen(c));
-        return { status: 200, body: callback !== null ? `${callback}(${messages})` : messages, headers: { ...CORS, 'Content-Type': 'text/html; charset=UTF-8' } };
+        // The original said text/html; the body carries what clients published, so it is served as
+        // what it is (JSON, or a script for JSONP) and never sniffed, lest a page render it on this origin.
+        const type = callback !== null ? 'application/javascript; charset=UTF-8' : 'application/json; charset=UTF-8';
+        return { status: 200, body: callback !== null ? `${callback}(${messages})` : messages, headers: { ...CORS, 'Content-Type': type, 'X-Content-Type-Options': 'nosniff' } };
       },
     },
     '/admin/admin.json': { methods: ['GET', 'POST'], access: 'admin', handle: () => json(200, adminReport(engine)) },
@@ -173,8 +178,8 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
       access: 'open',
       handle: (call) => {
         const user = call.form?.get('username');
-        if (!user || !same(user, config.channelstreamAdminUser) || !same(call.form?.get('password') ?? '', config.channelstreamAdminSecret)) return pyramidError(403, call.req);
-        const cookie = `${ADMIN_COOKIE}=${sign(config.channelstreamAdminSecret, user)}; Path=/; Max-Age=${ADMIN_COOKIE_SECONDS}; HttpOnly; SameSite=Lax`;
+        if (!user || !same(user, config.channelstreamAdminUser) || !same(call.form?.get('password') ?? '', secrets.channelstreamAdminSecret)) return pyramidError(403, call.req);
+        const cookie = `${ADMIN_COOKIE}=${sign(secrets.channelstreamAdminSecret, user)}; Path=/; Max-Age=${ADMIN_COOKIE_SECONDS}; HttpOnly; SameSite=Lax`;
         return { status: 302, body: '', headers: { Location: '/admin/admin.json', 'Set-Cookie': cookie } };
       },
     },
@@ -193,12 +198,13 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
     const raw = req.headers.cookie?.split(';').map((s) => s.trim()).find((s) => s.startsWith(`${ADMIN_COOKIE}=`));
     if (!raw) return false;
     try {
-      return unsign(config.channelstreamAdminSecret, raw.slice(ADMIN_COOKIE.length + 1), { maxAgeSeconds: ADMIN_COOKIE_SECONDS }) === config.channelstreamAdminUser;
+      return unsign(secrets.channelstreamAdminSecret, raw.slice(ADMIN_COOKIE.length + 1), { maxAgeSeconds: ADMIN_COOKIE_SECONDS }) === config.channelstreamAdminUser;
     } catch {
       return false;
     }
   };
 
+  /** Serves a call and tells the observers of it with its answer (a capture replays a backend's calls). */
   async function serve(route: Route, req: IncomingMessage, url: URL): Promise<Reply> {
     const read = await readBody(req, { maxBytes: config.channelstreamMaxBodyBytes, timeoutMs: config.bodyTimeoutMs });
     // The rest of a refused body is never read, so the connection cannot carry another request.
@@ -207,13 +213,29 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
         ? json(413, { request: `the body is over ${config.channelstreamMaxBodyBytes} bytes` }, { Connection: 'close' })
         : json(408, { request: `the body did not arrive within ${config.bodyTimeoutMs} ms` }, { Connection: 'close' });
     const raw = read.text;
+    const reply = await answer(route, req, url, raw);
+    if (hub.observers.wants('requested'))
+      hub.observers.requested({
+        protocol: 'channelstream',
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.search.slice(1),
+        remote: remoteAddress(req),
+        body: raw,
+        status: reply.status,
+        response: reply.body,
+      });
+    return reply;
+  }
+
+  async function answer(route: Route, req: IncomingMessage, url: URL, raw: string): Promise<Reply> {
     const form = req.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(raw) : undefined;
     const header = req.headers['x-channelstream-secret'];
     const token = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('secret') ?? form?.get('secret') ?? undefined;
     let signed = false;
     if (token !== undefined) {
       try {
-        unsign(config.channelstreamSecret, token, { maxAgeSeconds: config.channelstreamValidateRequests ? MAX_AGE_SECONDS : undefined });
+        unsign(secrets.channelstreamSecret, token, { maxAgeSeconds: config.channelstreamValidateRequests ? MAX_AGE_SECONDS : undefined });
         signed = true;
       } catch {
         return BAD_SIGNATURE();
@@ -223,6 +245,8 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
     if ((route.access === 'api' && !api) || (route.access === 'admin' && !api && !adminCookie(req))) return pyramidError(403, req);
     let body: unknown;
     if (!form && raw.trim() !== '') {
+      // Python's json gave up here with RecursionError (a 500 in the original).
+      if (nestsDeeper(raw, PYTHON_JSON_DEPTH)) return json(400, { request: `the body is not valid JSON: ${tooDeep(PYTHON_JSON_DEPTH)}` });
       try {
         body = JSON.parse(raw);
       } catch (err) {

@@ -5,6 +5,7 @@ import type { FrameHandler } from '../../core/socket.js';
 import { injectObject, injectPeer } from '../inject.js';
 import type { Arrival, Dialect, DialectContext, InjectTarget, Welcome } from '../types.js';
 import { fnmatch } from './fnmatch.js';
+import { nestsDeeper, PYTHON_JSON_DEPTH, tooDeep } from '../json-depth.js';
 
 /** tier2 ws_msg_relay: JSON messages addressed by connection id, within a group. */
 
@@ -137,6 +138,10 @@ export function createMsgRelay({ hub, routing, bus, config }: DialectContext): D
     if (text === 'ping') {
       routing.note(peer, text);
       routing.reply(peer, 'pong');
+      return;
+    }
+    if (nestsDeeper(data, PYTHON_JSON_DEPTH)) {
+      routing.refuse(peer, text, 1008, `messages must be in JSON format: ${tooDeep(PYTHON_JSON_DEPTH)}`);
       return;
     }
     let msg: unknown;
