@@ -82,7 +82,7 @@ export function Peers() {
     return (
       <div className={`trow peers-cols${p.key === selected ? ' selected' : ''}`} onClick={() => setSelected(p.key)}>
         <span className="mono ellipsis" title={p.id}>
-          <PeerPick id={p.id} />
+          {p.id}
         </span>
         <span>
           <span className="tag">{p.protocol}</span>
@@ -181,7 +181,9 @@ function PeerDetail({ peerKey, tick, onClose }: { peerKey: string; tick: number 
         <>
           <dl className="fields">
             <dt>Id</dt>
-            <dd className="mono">{peer.id}</dd>
+            <dd className="mono">
+              <PeerPick id={peer.id} />
+            </dd>
             <dt>Protocol</dt>
             <dd>{peer.protocol}</dd>
             <dt>Rooms</dt>

@@ -64,6 +64,7 @@ describe('whole frames in the console', () => {
     const s = await setup({ tapFrameBytes: 4096 });
     const a = await msgRelayPeer('lobby');
     a.client.sendJson({ to: 'nobody', text: 'x'.repeat(10_000) });
+    await expect.poll(async () => (await found(s, { peer: a.id, kinds: ['message'] })).length).toBe(1);
     const [rec] = await found(s, { peer: a.id, kinds: ['message'] });
     expect(rec).toMatchObject({ truncated: true });
     expect(rec!.size).toBeGreaterThan(10_000);
@@ -77,6 +78,7 @@ describe('whole frames in the console', () => {
     await peer.next();
     const bytes = Buffer.from([0x2a, 0x20, 0x00, 0xff, 0xfe, 0x80, 0x01]); // "* " then bytes: two parts, dropped as in the original
     peer.send(bytes, true);
+    await expect.poll(async () => (await found(s, { protocol: 'spacewar', kinds: ['message'] })).length).toBe(1);
     const [rec] = await found(s, { protocol: 'spacewar', kinds: ['message'] });
     expect(rec).toMatchObject({ binary: true, preview: '2a 20 00 ff fe 80 01', size: bytes.length });
     const detail = (await s.request('frame', { seq: rec!.seq }))!;

@@ -124,7 +124,7 @@ describe('the browser console', () => {
     await page.keyboard.type('carol');
     await expect.poll(() => list.locator('.trow').count()).toBe(1);
     await list.getByText(carol.id).click();
-    await page.getByRole('complementary', { name: 'Peer detail' }).getByText('arena').waitFor();
+    await page.getByRole('complementary', { name: 'Peer detail' }).getByText('arena', { exact: true }).first().waitFor();
     await page.keyboard.press('/');
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Backspace');
