@@ -52,7 +52,6 @@ export function Table({ label, columns, cols, count, rowHeight, row, onRange, em
               aria-sort={on ? (sort!.desc ? 'descending' : 'ascending') : 'none'}
               onClick={() => onSort({ key: c.sort!, desc: on ? !sort!.desc : !!c.num })}
               title={`Sort by ${c.label.toLowerCase()}`}
-              aria-label={`Sort by ${c.label.toLowerCase()}`}
             >
               {c.label}
               {on && <span aria-hidden="true">{sort!.desc ? ' ▾' : ' ▴'}</span>}

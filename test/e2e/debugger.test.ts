@@ -145,7 +145,7 @@ describe('the console as a debugger', () => {
     const messagesOnly = page.locator('label.chip', { hasText: /^message$/ });
     await messagesOnly.click();
     await expect.poll(() => list.locator('.trow').count()).toBe(3);
-    await page.getByRole('button', { name: 'Sort by size' }).click();
+    await page.locator('.thead').getByRole('button', { name: 'Size' }).click();
     const sizes = async () => (await list.locator('.trow .num').allInnerTexts()).map((t) => (t.endsWith('KiB') ? parseFloat(t) * 1024 : parseFloat(t)));
     await expect.poll(sizes).toEqual([...(await sizes())].sort((p, q) => q - p));
     expect((await sizes())[0]).toBeGreaterThan(2900);
@@ -158,12 +158,12 @@ describe('the console as a debugger', () => {
 
     await tab('Peers').click();
     const peers = page.getByRole('list', { name: 'Peers' });
-    await page.getByRole('button', { name: 'Sort by metadata' }).click();
+    await page.locator('.thead').getByRole('button', { name: 'Metadata' }).click();
     const metas = async () => peers.locator('.trow > span:nth-child(4)').allInnerTexts();
     await expect.poll(async () => (await metas()).join()).toMatch(/sorter-a.*sorter-b/);
     const ascending = await metas();
     expect(ascending).toEqual([...ascending].sort((p, q) => p.localeCompare(q)));
-    await page.getByRole('button', { name: 'Sort by metadata' }).click();
+    await page.locator('.thead').getByRole('button', { name: 'Metadata' }).click();
     await expect.poll(metas).toEqual([...ascending].reverse());
     await peers.locator('.trow', { hasText: 'sorter-a' }).click();
     const detail = page.getByRole('complementary', { name: 'Peer detail' });
