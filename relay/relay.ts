@@ -40,7 +40,7 @@ export class Relay {
     ({ config, generated: this.generated } = secureForLan(config));
     this.config = config;
     this.secrets = secretsOf(config);
-    this.tap = new TrafficTap(config.tapCapacity);
+    this.tap = new TrafficTap({ capacity: config.tapCapacity, frameBytes: config.tapFrameBytes, budgetBytes: config.tapBudgetBytes });
     this.core = createCore(this.log, {
       maxQueueBytes: config.maxQueueBytes,
       ratePerSecond: config.rateLimitPerSecond,

@@ -6,6 +6,7 @@ import { VIEWS, type View } from './store.js';
 import { hashView, withView } from './hash.js';
 import { Captures } from './views/Captures.js';
 import { Composer } from './views/Composer.js';
+import { Flow } from './views/Flow.js';
 import { Log } from './views/Log.js';
 import { Overview } from './views/Overview.js';
 import { Peers } from './views/Peers.js';
@@ -18,12 +19,13 @@ const TITLES: Record<View, string> = {
   peers: 'Peers',
   rooms: 'Rooms',
   traffic: 'Traffic',
+  flow: 'Flow',
   composer: 'Composer',
   log: 'Log',
   captures: 'Captures',
   settings: 'Settings',
 };
-const SCREENS: Record<View, () => React.JSX.Element> = { overview: Overview, peers: Peers, rooms: Rooms, traffic: Traffic, composer: Composer, log: Log, captures: Captures, settings: Settings };
+const SCREENS: Record<View, () => React.JSX.Element> = { overview: Overview, peers: Peers, rooms: Rooms, traffic: Traffic, flow: Flow, composer: Composer, log: Log, captures: Captures, settings: Settings };
 
 function typing(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -33,7 +35,7 @@ function typing(target: EventTarget | null): boolean {
 const KEYS: [string, string][] = [
   [`1 – ${VIEWS.length}`, 'Switch views'],
   ['/', 'Search in this view'],
-  ['Space or P', 'Pause or resume the traffic tail'],
+  ['Space or P', 'Pause or resume the traffic tail and the flow'],
   ['Ctrl + Enter', 'Send from the Composer'],
   ['Esc', 'Leave a field, close this help'],
   ['?', 'Show this help'],
@@ -66,7 +68,7 @@ function useShortcuts(toggleHelp: (open?: boolean) => void): void {
         e.preventDefault();
         const s = store.getState();
         setPaused(!s.paused);
-        if (s.view !== 'traffic') setView('traffic');
+        if (s.view !== 'traffic' && s.view !== 'flow') setView('traffic');
       }
     };
     window.addEventListener('keydown', onKey);

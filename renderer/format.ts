@@ -29,12 +29,3 @@ export function since(ts: number, now = Date.now()): string {
 export function metaText(meta: unknown): string {
   return typeof meta === 'string' ? meta : JSON.stringify(meta);
 }
-
-/** Pretty JSON when the text is JSON, otherwise null. */
-export function pretty(text: string): string | null {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return null;
-  }
-}

@@ -12,6 +12,8 @@ import type {
   TrafficFilter,
   TrafficRecord,
 } from '../relay/console/types.js';
+import type { FlowScope } from './flow/layout.js';
+import { loadKept, saveKept } from './keep.js';
 
 /** Records the Traffic view keeps; older ones fall off so a busy relay cannot grow the page. */
 export const TRAFFIC_CAP = 5000;
@@ -24,7 +26,7 @@ export const FLUSH_MS = 50;
 /** Recent records a new traffic subscription starts with. */
 export const TRAFFIC_BACKLOG = 500;
 
-export const VIEWS = ['overview', 'peers', 'rooms', 'traffic', 'composer', 'log', 'captures', 'settings'] as const;
+export const VIEWS = ['overview', 'peers', 'rooms', 'traffic', 'flow', 'composer', 'log', 'captures', 'settings'] as const;
 export type View = (typeof VIEWS)[number];
 
 export interface Sent {
@@ -35,6 +37,26 @@ export interface Sent {
   recipients?: number;
   error?: string;
 }
+
+/** A payload the operator saved under a name, to send again. */
+export interface Template {
+  name: string;
+  protocol: ProtocolName;
+  payload: string;
+}
+
+const isSent = (v: unknown): v is Sent => {
+  const o = v as Sent;
+  return typeof o === 'object' && o !== null && typeof o.ts === 'number' && typeof o.protocol === 'string' && typeof o.payload === 'string' && typeof o.target === 'object' && o.target !== null;
+};
+const isTemplate = (v: unknown): v is Template => {
+  const o = v as Template;
+  return typeof o === 'object' && o !== null && typeof o.name === 'string' && typeof o.protocol === 'string' && typeof o.payload === 'string';
+};
+const listOf =
+  <T>(item: (v: unknown) => v is T) =>
+  (v: unknown): v is T[] =>
+    Array.isArray(v) && v.every(item);
 
 export interface Draft {
   protocol: ProtocolName | '';
@@ -56,12 +78,19 @@ export interface ConsoleState {
   /** Records that arrived while paused and were not kept. */
   missed: number;
   trafficFilter: TrafficFilter;
+  /** Why the relay ended this console's traffic search (a regular expression too slow). */
+  trafficError: string;
   /** Newest first. */
   log: LogEntry[];
   /** Bumps whenever peers join or leave, so paged views refetch. */
   presence: number;
+  /** Newest first; kept across reloads (keep.ts). */
   sent: Sent[];
+  /** The operator's own templates, by name; kept across reloads. */
+  templates: Template[];
   draft: Draft;
+  /** What the Flow view draws. */
+  flowScope: FlowScope | null;
   /** Where the Peers and Rooms views were asked to look (from links elsewhere). */
   focus: { peerText?: string; room?: { protocol: ProtocolName; room: string } };
   /** Settings keys this console changed that apply at the relay's next start. */
@@ -79,6 +108,9 @@ export interface ConsoleState {
   resetTraffic(filter: TrafficFilter): void;
   ingest(events: readonly ConsoleEvent[]): void;
   addSent(sent: Sent): void;
+  saveTemplate(template: Template): void;
+  removeTemplate(name: string): void;
+  setFlowScope(scope: FlowScope | null): void;
   setDraft(draft: Partial<Draft>): void;
   setFocus(focus: ConsoleState['focus']): void;
   addPending(keys: readonly string[]): void;
@@ -105,9 +137,12 @@ export function createConsoleStore(view: View = 'overview'): ConsoleStore {
     paused: false,
     missed: 0,
     trafficFilter: {},
+    trafficError: '',
     log: [],
     presence: 0,
-    sent: [],
+    sent: loadKept('sent', listOf(isSent), []).slice(0, SENT_CAP),
+    templates: loadKept('templates', listOf(isTemplate), []),
+    flowScope: null,
     draft: { protocol: '', target: { kind: 'everyone' }, payload: '' },
     focus: {},
     pending: [],
@@ -125,8 +160,26 @@ export function createConsoleStore(view: View = 'overview'): ConsoleStore {
       })),
     setLog: (entries) => set({ log: entries.slice(-LOG_CAP).reverse() }),
     setPaused: (paused) => set(paused ? { paused } : { paused, missed: 0 }),
-    resetTraffic: (trafficFilter) => set({ trafficFilter, traffic: [], skipped: 0, missed: 0 }),
-    addSent: (sent) => set((s) => ({ sent: [sent, ...s.sent].slice(0, SENT_CAP) })),
+    resetTraffic: (trafficFilter) => set({ trafficFilter, traffic: [], skipped: 0, missed: 0, trafficError: '' }),
+    addSent: (sent) =>
+      set((s) => {
+        const next = [sent, ...s.sent].slice(0, SENT_CAP);
+        saveKept('sent', next);
+        return { sent: next };
+      }),
+    saveTemplate: (template) =>
+      set((s) => {
+        const next = [...s.templates.filter((t) => t.name !== template.name), template].sort((a, b) => a.name.localeCompare(b.name));
+        saveKept('templates', next);
+        return { templates: next };
+      }),
+    removeTemplate: (name) =>
+      set((s) => {
+        const next = s.templates.filter((t) => t.name !== name);
+        saveKept('templates', next);
+        return { templates: next };
+      }),
+    setFlowScope: (flowScope) => set({ flowScope, view: 'flow' }),
     setDraft: (draft) => set((s) => ({ draft: { ...s.draft, ...draft } })),
     setFocus: (focus) => set({ focus }),
     addPending: (keys) => set((s) => ({ pending: [...new Set([...s.pending, ...keys])] })),
@@ -137,11 +190,12 @@ export function createConsoleStore(view: View = 'overview'): ConsoleStore {
       set((s) => {
         const records: TrafficRecord[] = [];
         const entries: LogEntry[] = [];
-        let { stats, history, snapshot, skipped, missed, presence, capture, replays } = s;
+        let { stats, history, snapshot, skipped, missed, presence, capture, replays, trafficError } = s;
         for (const e of events) {
           switch (e.type) {
             case 'traffic':
               skipped += e.skipped;
+              if (e.error) trafficError = e.error;
               for (const r of e.records) records.push(r);
               break;
             case 'stats':
@@ -170,7 +224,7 @@ export function createConsoleStore(view: View = 'overview'): ConsoleStore {
         if (s.paused) missed += records.length;
         else if (records.length > 0) traffic = capFront(records.reverse(), traffic, TRAFFIC_CAP);
         const log = entries.length > 0 ? capFront(entries.reverse(), s.log, LOG_CAP) : s.log;
-        return { stats, history, snapshot, skipped, missed, presence, traffic, log, capture, replays };
+        return { stats, history, snapshot, skipped, missed, presence, traffic, log, capture, replays, trafficError };
       }),
   }));
 }

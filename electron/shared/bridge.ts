@@ -21,6 +21,7 @@ export const CONSOLE_OPS = [
   'subscribeTraffic',
   'unsubscribeTraffic',
   'exportTraffic',
+  'frame',
   'log',
   'getSettings',
   'updateSettings',

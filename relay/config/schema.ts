@@ -74,10 +74,24 @@ export const SCHEMA = {
   },
   tapCapacity: {
     type: 'int',
-    default: 10_000,
+    default: 100_000,
     min: 100,
     max: 1_000_000,
-    doc: 'Traffic records the console can look back on (a ring buffer; older records are overwritten).',
+    doc: 'Traffic records the console can look back on (a ring buffer; the oldest go first, when this count or tapBudgetBytes runs out).',
+  },
+  tapFrameBytes: {
+    type: 'int',
+    default: 1 * MiB,
+    min: 512,
+    max: 64 * MiB,
+    doc: 'Bytes of one frame the console keeps; a longer frame keeps its start and is marked truncated. The default keeps whole every frame the protocols accept by default.',
+  },
+  tapBudgetBytes: {
+    type: 'int',
+    default: 64 * MiB,
+    min: 1 * MiB,
+    max: 2048 * MiB,
+    doc: 'Bytes of frames the console keeps in all, allocated at start and filled as traffic flows; the oldest records go first to make room.',
   },
   keepaliveTickSeconds: {
     type: 'int',

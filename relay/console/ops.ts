@@ -1,11 +1,11 @@
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config, ProtocolName } from '../config/schema.js';
-import type { Peer } from '../core/peer.js';
+import type { Handshake, Peer } from '../core/peer.js';
 import { InjectError, type InjectTarget } from '../dialects/types.js';
 import type { Relay } from '../relay.js';
 import { ConsoleError } from './errors.js';
 import { MAX_PAGE } from './params.js';
-import type { PeerFilter, PeerInfo, Result, RoomInfo } from './types.js';
+import type { PeerFilter, PeerInfo, PeerSort, Result, RoomInfo } from './types.js';
 
 /** Keys whose change moves the listeners at once; every other key waits for the next start. */
 const LIVE_KEYS: readonly string[] = ['host', 'port', 'listeners'];
@@ -23,29 +23,50 @@ export class Operations {
     private readonly relay: Relay,
     /** Told of every settings change, to tell every session. */
     private readonly settingsChanged: () => void,
+    /** What a peer asked for at its opening, which the peer itself does not keep. */
+    private readonly handshake: (peer: Peer) => Handshake | undefined,
+    /** A room's messages and bytes a second at the last stats tick. */
+    private readonly roomRate: (protocol: ProtocolName, room: string) => RoomRate | undefined,
   ) {}
 
-  peers(filter: PeerFilter, offset: number, limit: number): Result<'peers'> {
+  peers(filter: PeerFilter, sort: PeerSort | undefined, offset: number, limit: number): Result<'peers'> {
     const text = (filter.text ?? '').toLowerCase();
     const page: PeerInfo[] = [];
+    const matching: Peer[] = [];
     let total = 0;
     for (const p of this.relay.hub.peers(filter.protocol)) {
       if (filter.room && !p.rooms.has(filter.room)) continue;
       if (text && !peerText(p).includes(text)) continue;
-      if (total >= offset && page.length < limit) page.push(peerInfo(p));
+      // Unsorted, a page is read in the registry's order without holding every peer.
+      if (sort) matching.push(p);
+      else if (total >= offset && page.length < limit) page.push(peerInfo(p));
       total++;
     }
-    return { total, peers: page };
+    if (!sort) return { total, peers: page };
+    const value = PEER_SORT[sort.key];
+    const dir = sort.desc ? -1 : 1;
+    matching.sort((a, b) => {
+      const x = value(a);
+      const y = value(b);
+      return dir * (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y)));
+    });
+    return { total, peers: matching.slice(offset, offset + limit).map(peerInfo) };
   }
 
   peer(key: string): PeerInfo | null {
     const p = this.relay.hub.peer(key);
-    return p ? peerInfo(p) : null;
+    if (!p) return null;
+    const handshake = this.handshake(p);
+    return { ...peerInfo(p), ...(handshake ? { handshake } : {}) };
   }
 
   rooms(protocol: ProtocolName | undefined): RoomInfo[] {
     const out: RoomInfo[] = [];
-    for (const [p, room, members] of this.relay.hub.allRooms()) if (!protocol || p === protocol) out.push({ protocol: p, room, members });
+    for (const [p, room, members] of this.relay.hub.allRooms()) {
+      if (protocol && p !== protocol) continue;
+      const rate = this.roomRate(p, room);
+      out.push({ protocol: p, room, members, msgsPerSec: rate?.msgs ?? 0, bytesPerSec: rate?.bytes ?? 0 });
+    }
     return out.sort((a, b) => a.protocol.localeCompare(b.protocol) || b.members - a.members || a.room.localeCompare(b.room));
   }
 
@@ -114,6 +135,23 @@ export function peerInfo(p: Peer): PeerInfo {
     drops: p.drops,
   };
 }
+
+export interface RoomRate {
+  msgs: number;
+  bytes: number;
+}
+
+const PEER_SORT: Record<PeerSort['key'], (p: Peer) => string | number> = {
+  id: (p) => p.id,
+  protocol: (p) => p.protocol,
+  room: (p) => [...p.rooms].join(','),
+  meta: (p) => (typeof p.meta === 'string' ? p.meta : JSON.stringify(p.meta)),
+  remote: (p) => p.remote,
+  connectedAt: (p) => p.connectedAt,
+  msgsIn: (p) => p.msgsIn,
+  msgsOut: (p) => p.msgsOut,
+  drops: (p) => p.drops,
+};
 
 function peerText(p: Peer): string {
   return `${p.id} ${p.remote} ${typeof p.meta === 'string' ? p.meta : JSON.stringify(p.meta)}`.toLowerCase();

@@ -1,5 +1,5 @@
 import { PROTOCOLS, type Config, type ProtocolName } from '../config/schema.js';
-import { PREVIEW_BYTES, TRAFFIC_KINDS, type TrafficKind } from '../core/tap.js';
+import { TRAFFIC_KINDS, type TrafficKind } from '../core/tap.js';
 import type { InjectTarget } from '../dialects/types.js';
 import { ConsoleError } from './errors.js';
 import type { ConsoleOp, Params, PeerFilter, TrafficFilter } from './types.js';
@@ -15,11 +15,10 @@ import type { ConsoleOp, Params, PeerFilter, TrafficFilter } from './types.js';
 /** Rows of one page of peers or room members. */
 export const MAX_PAGE = 1000;
 /**
- * The longest filter text. Filters are literal text, matched case-insensitively, never
- * patterns, so a filter costs time linear in the record; and a record's preview holds at
- * most PREVIEW_BYTES characters, so a longer text could match nothing anyway.
+ * The longest filter text, literal or a regular expression. Text and patterns search whole
+ * frames in bounded passes (relay/console/search.ts), and a pattern runs under a watchdog.
  */
-export const MAX_FILTER_TEXT = PREVIEW_BYTES;
+export const MAX_FILTER_TEXT = 512;
 /** The longest name (peer key, wire id, room): the largest metadata any peer may bring. */
 const MAX_NAME = 64 * 1024;
 /** The longest recipient pattern of an injected message (msg-relay's meta_filter, channelstream's user). */
@@ -109,6 +108,13 @@ class Reader {
     return v;
   }
 
+  bool(key: string): boolean | undefined {
+    const v = this.value(key, false);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') this.refuse(key, 'true or false', v);
+    return v;
+  }
+
   /** A whole number from `min`; over `max` it is taken as `max` (a page is "up to"). */
   upTo(key: string, min: number, max: number): number | undefined {
     const v = this.int(key, min);
@@ -146,10 +152,23 @@ function peerFilter(r: Reader | undefined): PeerFilter | undefined {
   return r && { protocol: r.protocol('protocol'), room: r.text('room', MAX_NAME), text: r.text('text', MAX_NAME) };
 }
 
-const TRAFFIC_FILTER_KEYS = ['protocol', 'room', 'peer', 'text', 'kinds'];
+const PEER_SORT_KEYS = ['id', 'protocol', 'room', 'meta', 'remote', 'connectedAt', 'msgsIn', 'msgsOut', 'drops'] as const;
+
+const TRAFFIC_FILTER_KEYS = ['protocol', 'room', 'peer', 'text', 'regex', 'kinds', 'minSize', 'maxSize'];
 
 function trafficFilter(r: Reader | undefined): TrafficFilter | undefined {
-  return r && { protocol: r.protocol('protocol'), room: r.text('room', MAX_NAME), peer: r.text('peer', MAX_NAME), text: r.text('text', MAX_FILTER_TEXT), kinds: r.kinds('kinds') };
+  return (
+    r && {
+      protocol: r.protocol('protocol'),
+      room: r.text('room', MAX_NAME),
+      peer: r.text('peer', MAX_NAME),
+      text: r.text('text', MAX_FILTER_TEXT),
+      regex: r.bool('regex'),
+      kinds: r.kinds('kinds'),
+      minSize: r.int('minSize', 0),
+      maxSize: r.int('maxSize', 0),
+    }
+  );
 }
 
 function injectTarget(r: Reader): InjectTarget {
@@ -165,8 +184,14 @@ type Checkers = { readonly [K in ConsoleOp]: (read: (known: readonly string[]) =
 const CHECKERS: Checkers = {
   snapshot: (read) => (read([]), {}),
   peers: (read) => {
-    const r = read(['filter', 'offset', 'limit']);
-    return { filter: peerFilter(r.object('filter', ['protocol', 'room', 'text'])), offset: r.int('offset', 0), limit: r.upTo('limit', 1, MAX_PAGE) };
+    const r = read(['filter', 'sort', 'offset', 'limit']);
+    const sort = r.object('sort', ['key', 'desc']);
+    return {
+      filter: peerFilter(r.object('filter', ['protocol', 'room', 'text'])),
+      sort: sort && { key: sort.oneOf('key', PEER_SORT_KEYS, true), desc: sort.bool('desc') },
+      offset: r.int('offset', 0),
+      limit: r.upTo('limit', 1, MAX_PAGE),
+    };
   },
   peer: (read) => ({ key: read(['key']).text('key', MAX_NAME, true) }),
   rooms: (read) => ({ protocol: read(['protocol']).protocol('protocol') }),
@@ -194,6 +219,11 @@ const CHECKERS: Checkers = {
   exportTraffic: (read) => {
     const r = read(['filter', 'limit']);
     return { filter: trafficFilter(r.object('filter', TRAFFIC_FILTER_KEYS)), limit: r.int('limit', 1) };
+  },
+  frame: (read) => {
+    const seq = read(['seq']).int('seq', 1);
+    if (seq === undefined) throw new ConsoleError('frame: seq is required');
+    return { seq };
   },
   log: (read) => ({ limit: read(['limit']).int('limit', 1) }),
   getSettings: (read) => (read([]), {}),

@@ -1,4 +1,5 @@
 import type { SettingSources } from '../config/schema.js';
+import type { Handshake, Peer } from '../core/peer.js';
 import type { Relay } from '../relay.js';
 import { captureOps } from './capture-ops.js';
 import { ConsoleError } from './errors.js';
@@ -85,16 +86,28 @@ export class ConsoleService {
   private readonly traffic: TrafficPump;
   private readonly clock: StatsClock;
   private readonly captureOps: ReturnType<typeof captureOps>;
+  private readonly handshakes = new WeakMap<Peer, Handshake>();
 
   constructor(
     readonly relay: Relay,
     options: ConsoleServiceOptions = {},
   ) {
     this.opts = { batchMs: 50, statsMs: 1000, maxBatch: 1000, historyLength: 300, version: '', settingSources: {}, ...options };
-    this.ops = new Operations(relay, () => this.broadcast({ type: 'settings', settings: relay.config, listeners: relay.listeners }));
+    this.clock = new StatsClock(relay.hub, relay.core.delivery.counters, relay.tap, this.opts.historyLength);
+    this.ops = new Operations(
+      relay,
+      () => this.broadcast({ type: 'settings', settings: relay.config, listeners: relay.listeners }),
+      (peer) => this.handshakes.get(peer),
+      (protocol, room) => this.clock.roomRate(protocol, room),
+    );
     this.traffic = new TrafficPump(relay.tap, this.opts.maxBatch);
-    this.clock = new StatsClock(relay.hub, relay.core.delivery.counters, this.opts.historyLength);
     this.unsubscribe = [
+      // The peer does not keep what it asked for at its opening; the console does, for its detail.
+      relay.core.observers.add({
+        opened: ({ peer, handshake }) => {
+          if (handshake) this.handshakes.set(peer, handshake);
+        },
+      }),
       relay.hub.onPresence({
         joined: (peer) => {
           this.clock.connected();
@@ -147,7 +160,7 @@ export class ConsoleService {
 
   private readonly handlers: Handlers = {
     snapshot: () => this.snapshot(),
-    peers: (_s, { filter, offset, limit }) => this.ops.peers(filter ?? {}, offset ?? 0, limit ?? DEFAULT_PAGE),
+    peers: (_s, { filter, sort, offset, limit }) => this.ops.peers(filter ?? {}, sort, offset ?? 0, limit ?? DEFAULT_PAGE),
     peer: (_s, { key }) => this.ops.peer(key),
     rooms: (_s, { protocol }) => this.ops.rooms(protocol),
     roomMembers: (_s, { protocol, room }) => this.ops.roomMembers(protocol, room),
@@ -159,6 +172,7 @@ export class ConsoleService {
       return {};
     },
     exportTraffic: (_s, { filter, limit }) => ({ records: this.traffic.export(filter ?? {}, limit ?? this.relay.tap.capacity) }),
+    frame: (_s, { seq }) => this.traffic.frame(seq),
     log: (_s, { limit }) => this.relay.log.recent(Math.min(limit ?? 1000, 10_000)),
     getSettings: () => this.relay.config,
     updateSettings: (_s, { patch }) => this.ops.updateSettings(patch),

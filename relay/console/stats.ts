@@ -1,6 +1,8 @@
 import { PROTOCOLS, type ProtocolName } from '../config/schema.js';
 import { zeroCounters, type ProtocolCounters } from '../core/delivery.js';
 import type { Hub } from '../core/hub.js';
+import type { TrafficTap } from '../core/tap.js';
+import type { RoomRate } from './ops.js';
 import type { Rates, Stats } from './types.js';
 
 /**
@@ -13,13 +15,22 @@ export class StatsClock {
   private lastTick = Date.now();
   private connects = 0;
   private disconnects = 0;
+  /** Per-room rates of the last tick, and where the next count starts in the tap. */
+  private roomRates = new Map<ProtocolName, Map<string, RoomRate>>();
+  private roomCursor: number;
 
   constructor(
     private readonly hub: Hub,
     private readonly counters: Record<ProtocolName, ProtocolCounters>,
+    private readonly tap: TrafficTap,
     private readonly historyLength: number,
   ) {
     this.lastTotals = totals(counters);
+    this.roomCursor = tap.head;
+  }
+
+  roomRate(protocol: ProtocolName, room: string): RoomRate | undefined {
+    return this.roomRates.get(protocol)?.get(room);
   }
 
   connected(): void {
@@ -49,6 +60,7 @@ export class StatsClock {
     };
     this.lastTotals = t;
     this.lastTick = now;
+    this.roomRates = this.countRooms(seconds);
     this.connects = 0;
     this.disconnects = 0;
     const stats = this.stats(now, rates);
@@ -57,10 +69,32 @@ export class StatsClock {
     return stats;
   }
 
+  /** Messages and bytes a second per room since the last tick, read from the tap's columns. */
+  private countRooms(seconds: number): Map<ProtocolName, Map<string, RoomRate>> {
+    const out = new Map<ProtocolName, Map<string, RoomRate>>();
+    this.roomCursor = this.tap.visit(this.roomCursor, (protocol, room, kind, size) => {
+      if (room === null || kind === 'open' || kind === 'close') return;
+      let rooms = out.get(protocol);
+      if (!rooms) out.set(protocol, (rooms = new Map()));
+      const r = rooms.get(room);
+      if (r) {
+        r.msgs++;
+        r.bytes += size;
+      } else rooms.set(room, { msgs: 1, bytes: size });
+    });
+    for (const rooms of out.values())
+      for (const r of rooms.values()) {
+        r.msgs = Math.round((r.msgs / seconds) * 10) / 10;
+        r.bytes = Math.round(r.bytes / seconds);
+      }
+    return out;
+  }
+
   private stats(ts: number, rates: Rates): Stats {
     const byProtocol = {} as Record<ProtocolName, ProtocolCounters>;
     for (const p of PROTOCOLS) byProtocol[p] = { ...this.counters[p] };
-    return { ts, peers: this.hub.size, byProtocol, rates };
+    const tap = this.tap;
+    return { ts, peers: this.hub.size, byProtocol, rates, tap: { records: tap.head - tap.first, bytes: tap.bytesHeld, budgetBytes: tap.budgetBytes } };
   }
 }
 

@@ -1,15 +1,13 @@
 import type { Peer } from '../core/peer.js';
 import type { TrafficRecord, TrafficTap } from '../core/tap.js';
 import { peerInfo } from './ops.js';
-import type { ConsoleEvent, TrafficFilter } from './types.js';
+import { SCAN_RECORDS, SearchError, TrafficSearch, type ScanResult } from './search.js';
+import type { ConsoleEvent, FrameDetail, TrafficFilter } from './types.js';
 
-/** A session's traffic subscription: a cursor into the tap and its filter. */
+/** A session's traffic subscription: a cursor into the tap and its search. */
 export interface Subscription {
   cursor: number;
-  filter: TrafficFilter;
-  text: string;
-  /** The filter lets every record through. */
-  all: boolean;
+  search: TrafficSearch;
 }
 
 /** What the pump needs of a UI session. */
@@ -37,16 +35,29 @@ export class TrafficPump {
 
   subscribe(reader: TrafficReader, filter: TrafficFilter, backlog: number): { from: number } {
     const cursor = Math.max(1, this.tap.head - Math.min(backlog, this.tap.capacity));
-    const text = (filter.text ?? '').toLowerCase();
-    reader.sub = { cursor, filter, text, all: !filter.protocol && !filter.room && !filter.peer && !filter.kinds?.length && !text };
+    reader.sub = { cursor, search: new TrafficSearch(filter) };
     return { from: cursor };
   }
 
-  /** What the tap holds that the filter lets through, the newest `limit`. */
+  /** The newest `limit` records the filter lets through, from one bounded pass over the newest part of the tap. */
   export(filter: TrafficFilter, limit: number): TrafficRecord[] {
-    const text = (filter.text ?? '').toLowerCase();
-    const records = this.tap.read(0).records.filter((r) => matchesTraffic(filter, text, r));
-    return records.slice(-Math.min(limit, this.tap.capacity));
+    const tap = this.tap;
+    const scan = new TrafficSearch(filter).scan(tap, Math.max(tap.first, tap.head - SCAN_RECORDS));
+    return scan.records.slice(-Math.min(limit, tap.capacity));
+  }
+
+  /** One record with its whole frame as kept, or null once the tap has let it go. */
+  frame(seq: number): FrameDetail | null {
+    const tap = this.tap;
+    const record = tap.get(seq);
+    const kept = tap.frame(seq);
+    if (!record || !kept) return null;
+    return {
+      record,
+      encoding: kept.binary ? 'base64' : 'text',
+      data: kept.bytes.toString(kept.binary ? 'base64' : 'utf8'),
+      recipientIds: tap.recipientsOf(seq),
+    };
   }
 
   /** Queues a presence change for the next beat; nothing is kept while no session listens. */
@@ -74,24 +85,24 @@ export class TrafficPump {
     const maxBatch = this.maxBatch;
     // Unfiltered, only the newest maxBatch records can be sent: the older ones are skipped
     // without being read, which at full load is most of what the tap holds.
-    const from = sub.all ? Math.max(sub.cursor, tap.head - maxBatch) : sub.cursor;
-    const read = tap.read(from);
-    let skipped = read.skipped + from - sub.cursor;
-    sub.cursor = read.next;
-    let records = sub.all ? read.records : read.records.filter((rec) => matchesTraffic(sub.filter, sub.text, rec));
+    const from = sub.search.all ? Math.max(sub.cursor, tap.head - maxBatch) : sub.cursor;
+    let scan: ScanResult;
+    try {
+      scan = sub.search.scan(tap, from);
+    } catch (err) {
+      // A search the relay stopped (a regex over its time) ends that subscription, and says why.
+      if (!(err instanceof SearchError)) throw err;
+      r.sub = undefined;
+      r.emit({ type: 'traffic', records: [], skipped: 0, error: err.message });
+      return;
+    }
+    let skipped = scan.skipped + from - sub.cursor;
+    sub.cursor = scan.next;
+    let records = scan.records;
     if (records.length > maxBatch) {
       skipped += records.length - maxBatch;
       records = records.slice(-maxBatch);
     }
     if (records.length > 0 || skipped > 0) r.emit({ type: 'traffic', records, skipped });
   }
-}
-
-export function matchesTraffic(f: TrafficFilter, lowerText: string, r: TrafficRecord): boolean {
-  if (f.protocol && r.protocol !== f.protocol) return false;
-  if (f.room && r.room !== f.room) return false;
-  if (f.peer && r.from !== f.peer && r.to !== f.peer) return false;
-  if (f.kinds && f.kinds.length > 0 && !f.kinds.includes(r.kind)) return false;
-  if (lowerText && !r.preview.toLowerCase().includes(lowerText) && !(r.reason ?? '').toLowerCase().includes(lowerText)) return false;
-  return true;
 }

@@ -5,6 +5,7 @@
  */
 import type { CaptureFile, CaptureOverview } from '../capture/captures.js';
 import type { Config, ProtocolName, SettingSources } from '../config/schema.js';
+import type { Handshake } from '../core/peer.js';
 import type { ProtocolCounters } from '../core/delivery.js';
 import type { LogEntry, LogLevel } from '../core/log.js';
 import type { TrafficKind, TrafficRecord } from '../core/tap.js';
@@ -29,12 +30,23 @@ export interface PeerInfo {
   bytesIn: number;
   bytesOut: number;
   drops: number;
+  /** What the client asked for when it opened its socket: path, query and the headers that matter. */
+  handshake?: Handshake;
 }
 
 export interface RoomInfo {
   protocol: ProtocolName;
   room: string;
   members: number;
+  /** Messages and bytes a second routed in the room over the last stats tick. */
+  msgsPerSec: number;
+  bytesPerSec: number;
+}
+
+/** How the relay orders a page of peers. */
+export interface PeerSort {
+  key: 'id' | 'protocol' | 'room' | 'meta' | 'remote' | 'connectedAt' | 'msgsIn' | 'msgsOut' | 'drops';
+  desc?: boolean;
 }
 
 export interface Rates {
@@ -51,6 +63,8 @@ export interface Stats {
   peers: number;
   byProtocol: Record<ProtocolName, ProtocolCounters>;
   rates: Rates;
+  /** What the traffic tap holds: records, and bytes of frames against its budget. */
+  tap?: { records: number; bytes: number; budgetBytes: number };
 }
 
 export interface Snapshot {
@@ -82,17 +96,32 @@ export interface PeerFilter {
 export interface TrafficFilter {
   protocol?: ProtocolName;
   room?: string;
-  /** A peer's wire id, matched against from and to. */
+  /** A peer's wire id: the sender, the recipient or one of a fan-out's recipients. */
   peer?: string;
-  /** Matched against the preview, case-insensitively. */
+  /** Searched for in the whole frame and the close reason, case-insensitively. */
   text?: string;
+  /** The text is a regular expression (JavaScript syntax, case-insensitive). */
+  regex?: boolean;
   kinds?: TrafficKind[];
+  /** Frame size in bytes, inclusive bounds. */
+  minSize?: number;
+  maxSize?: number;
+}
+
+/** One record's whole frame, as the tap kept it. */
+export interface FrameDetail {
+  record: TrafficRecord;
+  /** Text frames come as text; binary ones as base64 of their bytes. */
+  encoding: 'text' | 'base64';
+  data: string;
+  /** Every recipient of a fan-out the tap kept the id of. */
+  recipientIds: string[];
 }
 
 /** Every request, by its op, with its parameters and the shape of its answer. */
 export interface ConsoleOps {
   snapshot: { params: Record<string, never>; result: Snapshot };
-  peers: { params: { filter?: PeerFilter; offset?: number; limit?: number }; result: { total: number; peers: PeerInfo[] } };
+  peers: { params: { filter?: PeerFilter; sort?: PeerSort; offset?: number; limit?: number }; result: { total: number; peers: PeerInfo[] } };
   peer: { params: { key: string }; result: PeerInfo | null };
   rooms: { params: { protocol?: ProtocolName }; result: RoomInfo[] };
   roomMembers: { params: { protocol: ProtocolName; room: string }; result: PeerInfo[] };
@@ -102,6 +131,8 @@ export interface ConsoleOps {
   subscribeTraffic: { params: { filter?: TrafficFilter; backlog?: number }; result: { from: number } };
   unsubscribeTraffic: { params: Record<string, never>; result: Record<string, never> };
   exportTraffic: { params: { filter?: TrafficFilter; limit?: number }; result: { records: TrafficRecord[] } };
+  /** A record's whole frame, or null once the tap let it go. */
+  frame: { params: { seq: number }; result: FrameDetail | null };
   log: { params: { limit?: number }; result: LogEntry[] };
   getSettings: { params: Record<string, never>; result: Config };
   /**
@@ -128,8 +159,11 @@ export type ConsoleEvent =
   | { type: 'peerLeft'; key: string; protocol: ProtocolName; id: string; code: number; reason: string }
   /** 1 Hz. */
   | { type: 'stats'; stats: Stats }
-  /** At most 20 a second; `skipped` counts records the subscriber fell too far behind to get. */
-  | { type: 'traffic'; records: TrafficRecord[]; skipped: number }
+  /**
+   * At most 20 a second; `skipped` counts records the subscriber fell too far behind to get.
+   * `error` ends the subscription: its search could not run (a regular expression too slow).
+   */
+  | { type: 'traffic'; records: TrafficRecord[]; skipped: number; error?: string }
   | { type: 'log'; entry: LogEntry }
   /** The settings changed (from any UI): listeners may have moved. */
   | { type: 'settings'; settings: Config; listeners: ListenerInfo[] }

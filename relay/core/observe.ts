@@ -27,6 +27,8 @@ export interface InboundEvent {
   to: string | null;
   /** Set when the relay refused the frame and closed the peer for it. */
   refused?: { code: number; reason: string };
+  /** The frame came as a binary WebSocket frame. */
+  binary?: boolean;
 }
 
 /**
@@ -40,6 +42,8 @@ export interface SentEvent {
   /** The id the frame was addressed to, when its target named one. */
   to: string | null;
   inbound: string | Buffer | undefined;
+  /** The client's frame (`inbound`) came as a binary WebSocket frame. */
+  binary?: boolean;
   /** Who received it, in the order it was handed to them. */
   recipients: readonly PeerView[];
   /** The bytes sent: one frame for all, or each recipient's own, in the order of `recipients`. */

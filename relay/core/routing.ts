@@ -11,6 +11,8 @@ export interface Routed {
   frame: string | Buffer | ((recipient: PeerView) => string);
   /** The client's own frame, when this forwards one. */
   inbound?: string | Buffer;
+  /** The client's frame came as a binary WebSocket frame. */
+  binary?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export class Routing {
       room: 'room' in to ? (to.room ?? null) : firstRoom(sender ?? ('peer' in to ? to.peer : undefined)),
       to: 'peer' in to ? to.peer.id : 'id' in to ? to.id : null,
       inbound: d.inbound,
+      binary: d.binary,
       recipients: sent.recipients,
       frame: sent.frame,
     });
@@ -53,13 +56,13 @@ export class Routing {
   }
 
   /** A client frame the relay answered itself (a command, a ping) or dropped: the observers see it once. */
-  note(peer: Peer, inbound: string | Buffer, to: string | null = 'relay'): void {
-    this.hub.observers.inbound({ peer, frame: inbound, to });
+  note(peer: Peer, inbound: string | Buffer, to: string | null = 'relay', binary?: boolean): void {
+    this.hub.observers.inbound({ peer, frame: inbound, to, binary });
   }
 
   /** A client frame the relay will not take: the observers see it and why, then the peer is closed with the code. */
-  refuse(peer: Peer, inbound: string | Buffer, code: number, reason: string): void {
-    this.hub.observers.inbound({ peer, frame: inbound, to: null, refused: { code, reason } });
+  refuse(peer: Peer, inbound: string | Buffer, code: number, reason: string, binary?: boolean): void {
+    this.hub.observers.inbound({ peer, frame: inbound, to: null, refused: { code, reason }, binary });
     this.hub.close(peer, code, reason);
   }
 }

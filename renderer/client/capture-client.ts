@@ -126,7 +126,8 @@ export class CaptureClient implements ConsoleClient {
         if (protocol && p.protocol !== protocol) continue;
         for (const room of p.rooms) {
           const k = `${p.protocol}\n${room}`;
-          const info = counts.get(k) ?? { protocol: p.protocol, room, members: 0 };
+          // A capture has no live rates.
+          const info = counts.get(k) ?? { protocol: p.protocol, room, members: 0, msgsPerSec: 0, bytesPerSec: 0 };
           info.members++;
           counts.set(k, info);
         }
@@ -144,6 +145,13 @@ export class CaptureClient implements ConsoleClient {
     },
     unsubscribeTraffic: () => ({}),
     exportTraffic: ({ filter, limit }) => ({ records: this.traffic(filter).slice(-(limit ?? this.view.records.length)) }),
+    frame: ({ seq }) => {
+      const record = this.view.records.find((r) => r.seq === seq);
+      if (!record) return null;
+      const kept = this.view.frames.get(seq);
+      const binary = kept?.base64 !== undefined;
+      return { record, encoding: binary ? 'base64' : 'text', data: (binary ? kept.base64 : kept?.text) ?? record.preview, recipientIds: record.recipientIds ?? [] };
+    },
     log: () => [],
     getSettings: () => this.snapshot().settings,
     updateSettings: () => noRelay('change settings on'),

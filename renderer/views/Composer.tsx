@@ -29,6 +29,10 @@ export function Composer() {
   const sent = useConsole((s) => s.sent);
   const setDraft = useConsole((s) => s.setDraft);
   const addSent = useConsole((s) => s.addSent);
+  const templates = useConsole((s) => s.templates);
+  const saveTemplate = useConsole((s) => s.saveTemplate);
+  const removeTemplate = useConsole((s) => s.removeTemplate);
+  const [templateName, setTemplateName] = useState('');
   const presence = useConsole((s) => s.presence);
   const [peers, setPeers] = useState<PeerInfo[]>([]);
   const [rooms, setRooms] = useState<RoomInfo[]>([]);
@@ -139,6 +143,21 @@ export function Composer() {
               <button className="btn small ghost" onClick={() => setDraft({ payload: snapshot.templates[protocol] ?? '' })}>
                 Use the {protocol} template
               </button>
+              <select
+                aria-label="Saved templates"
+                value=""
+                onChange={(e) => {
+                  const saved = templates.find((x) => x.name === e.target.value);
+                  if (saved) setDraft({ protocol: saved.protocol, target: { kind: 'everyone' }, payload: saved.payload });
+                }}
+              >
+                <option value="">{templates.length ? 'Saved templates…' : 'No saved templates'}</option>
+                {templates.map((x) => (
+                  <option key={x.name} value={x.name}>
+                    {x.name} ({x.protocol})
+                  </option>
+                ))}
+              </select>
             </div>
             <textarea
               id="composer-payload"
@@ -158,6 +177,25 @@ export function Composer() {
             <button className="btn primary" disabled={!ready} onClick={() => void send()}>
               Send to {describe(t, peers)}
             </button>
+          </div>
+          <div className="row">
+            <input value={templateName} onChange={(e) => setTemplateName(e.target.value)} placeholder="template name" aria-label="Template name" />
+            <button
+              className="btn"
+              disabled={!templateName.trim() || !protocol}
+              onClick={() => {
+                saveTemplate({ name: templateName.trim(), protocol, payload: draft.payload });
+                setTemplateName('');
+              }}
+            >
+              Save as template
+            </button>
+            {templates.some((x) => x.name === templateName.trim()) && (
+              <button className="btn danger" onClick={() => removeTemplate(templateName.trim())}>
+                Delete template
+              </button>
+            )}
+            <span className="muted small">History and templates are kept in this browser (or the desktop app) across reloads and restarts.</span>
           </div>
           {status && (
             <p className="status" role="status">

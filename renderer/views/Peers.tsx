@@ -1,24 +1,27 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { PeerFilter, PeerInfo, ProtocolName } from '../../relay/console/types.js';
-import { client, controller, useConsole } from '../app.js';
+import type { PeerFilter, PeerInfo, PeerSort, ProtocolName, TrafficRecord } from '../../relay/console/types.js';
+import { client, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
 import { Side } from '../components/Side.js';
-import { Table, type Column } from '../components/Table.js';
-import { bytes, count, metaText, since } from '../format.js';
+import { PeerPick, RoomPick, showTraffic } from '../components/Pick.js';
+import { Table, type Column, type SortOrder } from '../components/Table.js';
+import { bytes, clock, count, metaText, since } from '../format.js';
 
 const ROW = 32;
 const PAGE_PAD = 60;
 const PEER_COLUMNS: Column[] = [
-  { label: 'Id' },
-  { label: 'Protocol' },
-  { label: 'Room' },
-  { label: 'Metadata' },
-  { label: 'Remote' },
-  { label: 'Since', num: true },
-  { label: 'In', num: true },
-  { label: 'Out', num: true },
-  { label: 'Drops', num: true },
+  { label: 'Id', sort: 'id' },
+  { label: 'Protocol', sort: 'protocol' },
+  { label: 'Room', sort: 'room' },
+  { label: 'Metadata', sort: 'meta' },
+  { label: 'Remote', sort: 'remote' },
+  { label: 'Since', num: true, sort: 'connectedAt' },
+  { label: 'In', num: true, sort: 'msgsIn' },
+  { label: 'Out', num: true, sort: 'msgsOut' },
+  { label: 'Drops', num: true, sort: 'drops' },
 ];
+/** Messages of a peer its detail lists. */
+const LAST_MESSAGES = 10;
 
 interface Page {
   offset: number;
@@ -38,13 +41,14 @@ export function Peers() {
   const [range, setRange] = useState<[number, number]>([0, 50]);
   const [page, setPage] = useState<Page>({ offset: 0, total: 0, peers: [] });
   const [selected, setSelected] = useState<string | null>(null);
+  const [sort, setSort] = useState<SortOrder | null>(null);
   const [error, setError] = useState('');
   const busy = useRef(false);
   const stale = useRef(false);
   const [again, setAgain] = useState(0);
 
   const filter: PeerFilter = { text: text || undefined, protocol: protocol || undefined, room: room || undefined };
-  const filterKey = JSON.stringify(filter);
+  const filterKey = JSON.stringify({ filter, sort });
   const offset = Math.max(0, range[0] - PAGE_PAD);
   const limit = range[1] - range[0] + 2 * PAGE_PAD;
 
@@ -56,7 +60,7 @@ export function Peers() {
     }
     busy.current = true;
     client
-      .request('peers', { filter: JSON.parse(filterKey) as PeerFilter, offset, limit })
+      .request('peers', { ...(JSON.parse(filterKey) as { filter: PeerFilter; sort?: PeerSort }), offset, limit })
       .then((r) => {
         setPage({ offset, total: r.total, peers: r.peers });
         setError('');
@@ -83,7 +87,14 @@ export function Peers() {
         <span>
           <span className="tag">{p.protocol}</span>
         </span>
-        <span className="ellipsis">{p.rooms.join(', ')}</span>
+        <span className="ellipsis">
+          {p.rooms.map((r, k) => (
+            <span key={r}>
+              {k > 0 && ', '}
+              <RoomPick protocol={p.protocol} room={r} />
+            </span>
+          ))}
+        </span>
         <span className="mono ellipsis" title={metaText(p.meta)}>
           {metaText(p.meta)}
         </span>
@@ -117,6 +128,8 @@ export function Peers() {
           label="Peers"
           cols="peers-cols"
           columns={PEER_COLUMNS}
+          sort={sort}
+          onSort={setSort}
           count={page.total}
           rowHeight={ROW}
           row={row}
@@ -138,13 +151,18 @@ function PeerDetail({ peerKey, tick, onClose }: { peerKey: string; tick: number 
   const [code, setCode] = useState('4000');
   const [reason, setReason] = useState('kicked by the operator');
   const [result, setResult] = useState('');
+  const [last, setLast] = useState<TrafficRecord[]>([]);
   const setView = useConsole((s) => s.setView);
   const setDraft = useConsole((s) => s.setDraft);
-  const filter = useConsole((s) => s.trafficFilter);
+  const setFlowScope = useConsole((s) => s.setFlowScope);
 
   useEffect(() => {
     client.request('peer', { key: peerKey }).then(setPeer, () => setPeer(null));
   }, [peerKey, tick]);
+  const id = peer?.id;
+  useEffect(() => {
+    if (id) client.request('exportTraffic', { filter: { peer: id, kinds: ['message', 'relay', 'operator', 'drop'] }, limit: LAST_MESSAGES }).then((r) => setLast(r.records.reverse()), () => undefined);
+  }, [id, tick]);
 
   const kick = async (): Promise<void> => {
     try {
@@ -163,11 +181,22 @@ function PeerDetail({ peerKey, tick, onClose }: { peerKey: string; tick: number 
         <>
           <dl className="fields">
             <dt>Id</dt>
-            <dd className="mono">{peer.id}</dd>
+            <dd className="mono">
+              <PeerPick id={peer.id} />
+            </dd>
             <dt>Protocol</dt>
             <dd>{peer.protocol}</dd>
             <dt>Rooms</dt>
-            <dd>{peer.rooms.join(', ') || '—'}</dd>
+            <dd>
+              {peer.rooms.length === 0
+                ? '—'
+                : peer.rooms.map((r, k) => (
+                    <span key={r}>
+                      {k > 0 && ', '}
+                      <RoomPick protocol={peer.protocol} room={r} />
+                    </span>
+                  ))}
+            </dd>
             <dt>Remote</dt>
             <dd className="mono">{peer.remote}</dd>
             <dt>Connected</dt>
@@ -188,16 +217,41 @@ function PeerDetail({ peerKey, tick, onClose }: { peerKey: string; tick: number 
             <dd>
               <pre className="code small">{typeof peer.meta === 'string' ? peer.meta : JSON.stringify(peer.meta, null, 2)}</pre>
             </dd>
+            {peer.handshake && (
+              <>
+                <dt>Handshake</dt>
+                <dd>
+                  <pre className="code small handshake">
+                    {`GET ${peer.handshake.path}${peer.handshake.query ? `?${peer.handshake.query}` : ''}\n`}
+                    {Object.entries(peer.handshake.headers)
+                      .map(([k, v]) => `${k}: ${v}`)
+                      .join('\n')}
+                  </pre>
+                </dd>
+              </>
+            )}
           </dl>
+          <h3 className="small">Last messages</h3>
+          {last.length === 0 ? (
+            <p className="muted small">None the relay still holds.</p>
+          ) : (
+            <ul className="last-messages" aria-label="Last messages">
+              {last.map((r) => (
+                <li key={r.seq} className="mono small ellipsis" title={r.preview}>
+                  <span className="muted">{clock(r.ts)}</span> <span className={`badge kind-${r.kind}`}>{r.kind}</span> {r.from === peer.id ? '→' : '←'} {r.preview}
+                </li>
+              ))}
+            </ul>
+          )}
           <div className="actions">
             <button
               className="btn"
-              onClick={() => {
-                void controller.subscribeTraffic({ ...filter, peer: peer.id });
-                setView('traffic');
-              }}
+              onClick={() => showTraffic({ peer: peer.id })}
             >
               Show its traffic
+            </button>
+            <button className="btn" onClick={() => setFlowScope({ peers: [peer.id] })}>
+              Show its flow
             </button>
             <button
               className="btn"

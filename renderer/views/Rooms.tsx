@@ -4,7 +4,8 @@ import { client, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
 import { Side } from '../components/Side.js';
 import { Table } from '../components/Table.js';
-import { metaText, since } from '../format.js';
+import { showTraffic } from '../components/Pick.js';
+import { bytes, count, metaText, since } from '../format.js';
 
 const ROW = 32;
 /** Room cards drawn per protocol; the rest are a search away. */
@@ -15,6 +16,7 @@ export function Rooms() {
   const presence = useConsole((s) => s.presence);
   const setView = useConsole((s) => s.setView);
   const setDraft = useConsole((s) => s.setDraft);
+  const setFlowScope = useConsole((s) => s.setFlowScope);
   const [rooms, setRooms] = useState<RoomInfo[]>([]);
   const [text, setText] = useState('');
   const [open, setOpen] = useState<{ protocol: ProtocolName; room: string } | null>(null);
@@ -62,6 +64,9 @@ export function Rooms() {
                     >
                       <span className="room-name mono ellipsis">{r.room}</span>
                       <span className="room-count">{r.members} {r.members === 1 ? 'member' : 'members'}</span>
+                      <span className="room-rate muted small">
+                        {count(r.msgsPerSec)} msg/s · {bytes(r.bytesPerSec)}/s
+                      </span>
                     </button>
                   ))}
                 </div>
@@ -81,7 +86,14 @@ export function Rooms() {
           }
           onClose={() => setOpen(null)}
         >
+          <RoomRates room={rooms.find((r) => r.protocol === open.protocol && r.room === open.room)} />
           <div className="actions">
+            <button className="btn" onClick={() => setFlowScope(open)}>
+              Open its flow
+            </button>
+            <button className="btn" onClick={() => showTraffic(open)}>
+              Show its traffic
+            </button>
             <button
               className="btn"
               onClick={() => {
@@ -116,5 +128,19 @@ export function Rooms() {
         </Side>
       )}
     </div>
+  );
+}
+
+function RoomRates({ room }: { room: RoomInfo | undefined }) {
+  if (!room) return null;
+  return (
+    <dl className="fields">
+      <dt>Members</dt>
+      <dd>{room.members}</dd>
+      <dt>Messages</dt>
+      <dd>{count(room.msgsPerSec)} a second</dd>
+      <dt>Bytes</dt>
+      <dd>{bytes(room.bytesPerSec)} a second</dd>
+    </dl>
   );
 }

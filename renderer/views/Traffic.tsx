@@ -1,16 +1,33 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { ProtocolName, TrafficFilter, TrafficKind, TrafficRecord } from '../../relay/console/types.js';
 import { controller, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
-import { Side } from '../components/Side.js';
-import { Table } from '../components/Table.js';
-import { bytes, clock, count, pretty } from '../format.js';
+import { PeerPick, RoomPick } from '../components/Pick.js';
+import { compareBy, Table, type SortOrder } from '../components/Table.js';
+import { bytes, clock, count } from '../format.js';
+import { RecordDetail } from '../frame/RecordDetail.js';
 import { TRAFFIC_CAP, toJsonLines } from '../store.js';
 
 const ROW = 28;
 const KINDS: TrafficKind[] = ['message', 'relay', 'operator', 'drop', 'open', 'close'];
 /** Typing in a filter box resubscribes once the typing stops. */
 const TYPING_MS = 300;
+
+const SORT_KEYS: Record<string, (r: TrafficRecord) => string | number | null> = {
+  seq: (r) => r.seq,
+  kind: (r) => r.kind,
+  protocol: (r) => r.protocol,
+  room: (r) => r.room,
+  from: (r) => r.from,
+  to: (r) => r.to ?? `~${r.recipients}`,
+  size: (r) => r.size,
+};
+
+/** A size box's bytes, or undefined when it is empty or not a number. */
+function sizeOf(text: string): number | undefined {
+  const n = Number(text);
+  return text.trim() === '' || !Number.isFinite(n) || n < 0 ? undefined : Math.floor(n);
+}
 
 export function Traffic() {
   const snapshot = useConsole((s) => s.snapshot);
@@ -22,6 +39,9 @@ export function Traffic() {
   const setPaused = useConsole((s) => s.setPaused);
   const [filter, setFilter] = useState<TrafficFilter>(applied);
   const [selected, setSelected] = useState<TrafficRecord | null>(null);
+  const [sort, setSort] = useState<SortOrder | null>(null);
+  const trafficError = useConsole((s) => s.trafficError);
+  const rows = useMemo(() => (sort ? [...traffic].sort(compareBy(SORT_KEYS[sort.key]!, sort.desc)) : traffic), [traffic, sort]);
 
   useEffect(() => setFilter(applied), [applied]);
   useEffect(() => {
@@ -50,7 +70,7 @@ export function Traffic() {
   const filtered = Object.keys(applied).length > 0;
 
   const row = (i: number) => {
-    const r = traffic[i]!;
+    const r = rows[i]!;
     return (
       <div className={`trow traffic-cols kind-${r.kind}${selected?.seq === r.seq ? ' selected' : ''}`} onClick={() => setSelected(r)}>
         <span className="mono muted">{clock(r.ts)}</span>
@@ -58,12 +78,14 @@ export function Traffic() {
           <span className={`badge kind-${r.kind}`}>{r.kind}</span>
         </span>
         <span className="ellipsis">{r.protocol}</span>
-        <span className="ellipsis">{r.room ?? ''}</span>
-        <span className="mono ellipsis" title={r.from}>
-          {r.from}
+        <span className="ellipsis">
+          <RoomPick protocol={r.protocol} room={r.room} />
         </span>
-        <span className="mono ellipsis" title={r.to ?? ''}>
-          {r.to ?? (r.kind === 'message' || r.kind === 'operator' || r.kind === 'relay' ? `${r.recipients} recipients` : '')}
+        <span className="mono ellipsis" title={r.from}>
+          <PeerPick id={r.from} />
+        </span>
+        <span className="mono ellipsis" title={r.to ?? r.recipientIds?.join(', ') ?? ''}>
+          {r.to ? <PeerPick id={r.to} /> : r.kind === 'message' || r.kind === 'operator' || r.kind === 'relay' ? `${r.recipients} recipients` : ''}
         </span>
         <span className="num">{bytes(r.size)}</span>
         <span className="mono ellipsis preview">{r.code !== undefined ? `${r.code} ${r.reason ?? ''}` : r.preview}</span>
@@ -75,7 +97,7 @@ export function Traffic() {
     <div className="view with-side">
       <div className="main-col">
         <div className="toolbar">
-          <input className="search" data-search placeholder="Search text  ( / )" value={filter.text ?? ''} onChange={(e) => edit({ text: e.target.value })} />
+          <input className="search" data-search aria-label="Search text" placeholder="Search text  ( / )" value={filter.text ?? ''} onChange={(e) => edit({ text: e.target.value })} />
           <select value={filter.protocol ?? ''} onChange={(e) => edit({ protocol: (e.target.value || undefined) as ProtocolName | undefined })} aria-label="Protocol">
             <option value="">All protocols</option>
             {snapshot?.protocols.map((p) => (
@@ -84,6 +106,19 @@ export function Traffic() {
           </select>
           <input placeholder="Room" value={filter.room ?? ''} onChange={(e) => edit({ room: e.target.value })} aria-label="Room" />
           <input placeholder="Peer id" value={filter.peer ?? ''} onChange={(e) => edit({ peer: e.target.value })} aria-label="Peer" />
+        </div>
+        <div className="toolbar">
+          <label className="chip" title="Read the search as a regular expression (case-insensitive)">
+            <input type="checkbox" checked={!!filter.regex} onChange={(e) => edit({ regex: e.target.checked || undefined })} aria-label="Regular expression" />
+            .* regex
+          </label>
+          <input className="size-filter" type="number" min={0} placeholder="min bytes" value={filter.minSize ?? ''} onChange={(e) => edit({ minSize: sizeOf(e.target.value) })} aria-label="Smallest size" />
+          <input className="size-filter" type="number" min={0} placeholder="max bytes" value={filter.maxSize ?? ''} onChange={(e) => edit({ maxSize: sizeOf(e.target.value) })} aria-label="Largest size" />
+          {trafficError && (
+            <span className="error small" role="alert">
+              {trafficError}
+            </span>
+          )}
         </div>
         <div className="toolbar kinds">
           {KINDS.map((k) => (
@@ -110,8 +145,19 @@ export function Traffic() {
         <Table
           label="Traffic"
           cols="traffic-cols"
-          columns={[{ label: 'Time' }, { label: 'Kind' }, { label: 'Protocol' }, { label: 'Room' }, { label: 'From' }, { label: 'To' }, { label: 'Size', num: true }, { label: 'Preview' }]}
-          count={traffic.length}
+          columns={[
+            { label: 'Time', sort: 'seq' },
+            { label: 'Kind', sort: 'kind' },
+            { label: 'Protocol', sort: 'protocol' },
+            { label: 'Room', sort: 'room' },
+            { label: 'From', sort: 'from' },
+            { label: 'To', sort: 'to' },
+            { label: 'Size', num: true, sort: 'size' },
+            { label: 'Preview' },
+          ]}
+          sort={sort}
+          onSort={setSort}
+          count={rows.length}
           rowHeight={ROW}
           row={row}
           empty={
@@ -123,59 +169,5 @@ export function Traffic() {
       </div>
       {selected && <RecordDetail record={selected} onClose={() => setSelected(null)} />}
     </div>
-  );
-}
-
-function RecordDetail({ record, onClose }: { record: TrafficRecord; onClose(): void }) {
-  const [raw, setRaw] = useState(false);
-  const json = pretty(record.preview);
-  const truncated = record.size > new TextEncoder().encode(record.preview).length;
-  return (
-    <Side
-      label="Message detail"
-      title={
-        <>
-          <span className={`badge kind-${record.kind}`}>{record.kind}</span> #{record.seq}
-        </>
-      }
-      onClose={onClose}
-    >
-      <dl className="fields">
-        <dt>Time</dt>
-        <dd>{new Date(record.ts).toLocaleString()} ({clock(record.ts)})</dd>
-        <dt>Protocol</dt>
-        <dd>{record.protocol}</dd>
-        <dt>Room</dt>
-        <dd>{record.room ?? '—'}</dd>
-        <dt>From</dt>
-        <dd className="mono">{record.from}</dd>
-        <dt>To</dt>
-        <dd className="mono">{record.to ?? `${record.recipients} recipients`}</dd>
-        <dt>Size</dt>
-        <dd>{bytes(record.size)}</dd>
-        {record.code !== undefined && (
-          <>
-            <dt>Close</dt>
-            <dd>
-              {record.code} {record.reason}
-            </dd>
-          </>
-        )}
-      </dl>
-      {record.preview && (
-        <>
-          <div className="seg">
-            <button className={`btn small${!raw ? ' on' : ''}`} onClick={() => setRaw(false)} disabled={!json}>
-              Pretty JSON
-            </button>
-            <button className={`btn small${raw || !json ? ' on' : ''}`} onClick={() => setRaw(true)}>
-              Raw
-            </button>
-          </div>
-          <pre className="code">{raw || !json ? record.preview : json}</pre>
-          {truncated && <p className="muted small">The relay keeps the first {record.preview.length} characters of each frame.</p>}
-        </>
-      )}
-    </Side>
   );
 }

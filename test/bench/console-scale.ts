@@ -91,6 +91,25 @@ interface Phase {
   worstLongTaskMs: number;
 }
 
+/** What the relay's tap holds, from a stats tick of the console API. */
+function tapHeld(consoleUrl: string): Promise<{ records: number; bytes: number; budgetBytes: number }> {
+  const url = new URL(consoleUrl);
+  const token = url.hash.replace(/^#token=/, '');
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${url.host}/console/api?token=${token}`, { perMessageDeflate: false });
+    const timer = setTimeout(() => reject(new Error('no stats from the console API')), STARTUP_MS);
+    ws.on('message', (data: Buffer) => {
+      const frame = JSON.parse(data.toString()) as { event?: { type: string; stats?: { tap?: { records: number; bytes: number; budgetBytes: number } } } };
+      const tap = frame.event?.type === 'stats' ? frame.event.stats?.tap : undefined;
+      if (!tap) return;
+      clearTimeout(timer);
+      ws.close();
+      resolve(tap);
+    });
+    ws.on('error', reject);
+  });
+}
+
 async function main(): Promise<void> {
   const relay = await startRelayProcess();
   const peers: Peer[] = [];
@@ -133,8 +152,10 @@ async function main(): Promise<void> {
   mkdirSync('test-results/screenshots', { recursive: true });
   const phases: Phase[] = [];
   const relayRates: string[] = [];
-  for (const view of ['Overview', 'Traffic', 'Peers', 'Rooms']) {
+  for (const view of ['Overview', 'Traffic', 'Peers', 'Rooms', 'Flow']) {
     await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: view, exact: true }).click();
+    // The flow of the first room: the busiest, as the relay lists rooms by members.
+    if (view === 'Flow') await page.getByRole('combobox', { name: 'Room to draw' }).selectOption({ index: 1 });
     if (PROFILE) await cdp.send('Profiler.start');
     const start = (await page.evaluate('performance.now()')) as number;
     if (view === 'Peers') {
@@ -171,6 +192,7 @@ async function main(): Promise<void> {
     relayRates.push(`${view}: ${await page.locator('.topstats').innerText()}`.replace(/\s+/g, ' '));
   }
   const heapMb = (await page.evaluate('performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0')) as number;
+  const tap = await tapHeld(relay.consoleUrl);
 
   clearInterval(flow);
   console.log(`flow: ${sent} messages sent by ${SENDERS} peers at a target of ${RATE}/s`);
@@ -178,6 +200,7 @@ async function main(): Promise<void> {
   for (const r of relayRates) console.log(`  ${r}`);
   console.table(phases);
   console.log(`page JS heap at the end: ${heapMb.toFixed(1)} MiB`);
+  console.log(`relay tap: ${tap.records} records, ${(tap.bytes / 1048576).toFixed(1)} MiB of frames held of a ${(tap.budgetBytes / 1048576).toFixed(0)} MiB budget`);
 
   await browser.close();
   for (const p of peers) p.ws.terminate();

@@ -114,7 +114,7 @@ describe('every console op checks its parameters over /console/api', () => {
     const member = await Client.open(`${url}/msg-relay?group=__proto__`);
     open.push({ close: () => member.ws.terminate() });
     await member.next();
-    expect(await c.result('rooms', { protocol: 'msg-relay' })).toEqual([{ protocol: 'msg-relay', room: '__proto__', members: 1 }]);
+    expect(await c.result('rooms', { protocol: 'msg-relay' })).toEqual([{ protocol: 'msg-relay', room: '__proto__', members: 1, msgsPerSec: 0, bytesPerSec: 0 }]);
     expect(await c.result<{ total: number }>('peers', { filter: { room: '__proto__' } })).toMatchObject({ total: 1 });
     expect(await c.result<{ total: number }>('peers', { filter: { room: 'constructor' } })).toMatchObject({ total: 0 });
     expect(await c.result<unknown[]>('roomMembers', { protocol: 'msg-relay', room: '__proto__' })).toHaveLength(1);

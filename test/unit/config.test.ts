@@ -22,7 +22,7 @@ describe('configuration', () => {
     expect(config.port).toBe(3333);
     expect(config.host).toBe('0.0.0.0');
     expect(config.msgRelayDefaultGroup).toBe('fromenv');
-    expect(config.tapCapacity).toBe(10_000);
+    expect(config.tapCapacity).toBe(100_000);
   });
 
   it('tells which keys the environment and flags set, and which file was read', () => {

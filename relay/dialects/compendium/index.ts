@@ -86,19 +86,19 @@ export function createCompendium({ hub, routing, bus, config }: DialectContext):
     routing.reply(peer, JSON.stringify({ type: 'INITRESP', EpheWssAddr: address }));
   }
 
-  function route(peer: Peer, m: Message, inbound: Buffer): void | Promise<void> {
+  function route(peer: Peer, m: Message, inbound: Buffer, binary: boolean): void | Promise<void> {
     const address = m.EpheWssAddr;
     // A list or an object cannot be a dict key in the original, which dies on it.
     if (typeof address === 'object' && address !== null) throw new BadMessage('EpheWssAddr must be a string');
-    if (typeof address !== 'string') return notFound(peer, inbound, null);
+    if (typeof address !== 'string') return notFound(peer, inbound, null, binary);
     return whenReady(bus.named(PROTOCOL, address), (target) => {
-      if (!target) notFound(peer, inbound, address);
-      else routing.route({ from: peer, to: { protocol: PROTOCOL, key: target.key }, frame: JSON.stringify({ type: 'DELIVER', msg: m.msg }), inbound });
+      if (!target) notFound(peer, inbound, address, binary);
+      else routing.route({ from: peer, to: { protocol: PROTOCOL, key: target.key }, frame: JSON.stringify({ type: 'DELIVER', msg: m.msg }), inbound, binary });
     });
   }
 
-  function notFound(peer: Peer, inbound: Buffer, address: string | null): void {
-    routing.note(peer, inbound, address);
+  function notFound(peer: Peer, inbound: Buffer, address: string | null, binary: boolean): void {
+    routing.note(peer, inbound, address, binary);
     routing.reply(peer, NOT_FOUND);
   }
 
@@ -108,21 +108,21 @@ export function createCompendium({ hub, routing, bus, config }: DialectContext):
       m = parse(data, isBinary);
     } catch (err) {
       if (!(err instanceof BadMessage)) throw err;
-      return routing.refuse(peer, data, 1011, err.message);
+      return routing.refuse(peer, data, 1011, err.message, isBinary);
     }
     if (m.type === 'INIT') {
-      routing.note(peer, data);
+      routing.note(peer, data, 'relay', isBinary);
       init(peer);
     } else if (m.type === 'ROUTE') {
       try {
-        return route(peer, m, data);
+        return route(peer, m, data, isBinary);
       } catch (err) {
         if (!(err instanceof BadMessage)) throw err;
-        routing.refuse(peer, data, 1011, err.message);
+        routing.refuse(peer, data, 1011, err.message, isBinary);
       }
     }
     // A well-formed INITRESP, DELIVER or ERR from a client is ignored, as the original does.
-    else routing.note(peer, data, null);
+    else routing.note(peer, data, null, isBinary);
   }
 
   return {

@@ -51,8 +51,8 @@ export function createIntercessor({ hub, routing, config }: DialectContext): Dia
   /** A socket the relay will not serve: the server closes it through the hub, so the console sees why. */
   const refusal = (code: number, reason: string): Refusal => ({ id: randomUUID(), refuse: { code, reason } });
 
-  function reject(peer: Peer, data: Buffer, code: number, reason: string): undefined {
-    routing.refuse(peer, data, code, reason);
+  function reject(peer: Peer, data: Buffer, code: number, reason: string, binary = false): undefined {
+    routing.refuse(peer, data, code, reason, binary);
     return undefined;
   }
 
@@ -61,7 +61,7 @@ export function createIntercessor({ hub, routing, config }: DialectContext): Dia
    * for a client, that it goes to its server. A bad frame closes the peer.
    */
   function read(peer: Peer, data: Buffer, isBinary: boolean, server?: string): InboundFrame | undefined {
-    if (isBinary) return reject(peer, data, 1003, 'binary frames are not accepted: intercessor speaks JSON text');
+    if (isBinary) return reject(peer, data, 1003, 'binary frames are not accepted: intercessor speaks JSON text', true);
     if (nestsDeeper(data, SERDE_JSON_DEPTH)) return reject(peer, data, 1008, `invalid JSON: ${tooDeep(SERDE_JSON_DEPTH)}`);
     const frame = decodeFrame(data.toString());
     if (typeof frame === 'string') return reject(peer, data, 1008, frame);

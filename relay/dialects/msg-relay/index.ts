@@ -103,7 +103,7 @@ export function createMsgRelay({ hub, routing, bus, config }: DialectContext): D
   }
 
   function onFrame(peer: Peer, data: Buffer, isBinary: boolean): void | Promise<void> {
-    if (isBinary) routing.refuse(peer, data, 1003, 'Server Unsupported Data: Text Only');
+    if (isBinary) routing.refuse(peer, data, 1003, 'Server Unsupported Data: Text Only', true);
     else return onText(peer, data);
   }
 

@@ -42,8 +42,8 @@ export function createSpacewar({ hub, routing, bus, config }: DialectContext): D
   function onFrame(peer: Peer, room: string, data: Buffer, isBinary: boolean): void {
     if (isBinary) {
       // Bytes split on ASCII whitespace, and a bytes target never equals an id or "*": dropped.
-      if (bytesSplitInTwo(data)) routing.note(peer, data, null);
-      else routing.refuse(peer, data, 1011, NOT_TWO_PARTS);
+      if (bytesSplitInTwo(data)) routing.note(peer, data, null, true);
+      else routing.refuse(peer, data, 1011, NOT_TWO_PARTS, true);
       return;
     }
     const parts = splitTwo(data.toString());
