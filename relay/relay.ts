@@ -1,7 +1,9 @@
 import { pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
-import { Hub } from './core/hub.js';
+import { createCore, type Core } from './core/core.js';
+import type { Hub } from './core/hub.js';
 import { EventLog } from './core/log.js';
+import { TapRecorder } from './core/record.js';
 import { TrafficTap } from './core/tap.js';
 import { createDialects } from './dialects/index.js';
 import type { Dialect } from './dialects/types.js';
@@ -14,6 +16,8 @@ export const SHUTDOWN_REASON = 'Switchboard is shutting down';
 export class Relay {
   readonly tap: TrafficTap;
   readonly log = new EventLog();
+  readonly core: Core;
+  /** The registry of peers and rooms (core.hub). */
   readonly hub: Hub;
   readonly dialects: Map<ProtocolName, Dialect>;
   readonly server: RelayServer;
@@ -21,13 +25,16 @@ export class Relay {
 
   constructor(public config: Config) {
     this.tap = new TrafficTap(config.tapCapacity);
-    this.hub = new Hub(this.tap, this.log, config.maxQueueBytes, {
+    this.core = createCore(this.log, {
+      maxQueueBytes: config.maxQueueBytes,
       ratePerSecond: config.rateLimitPerSecond,
       rateBurst: config.rateLimitBurst,
       maxRooms: config.maxRooms,
     });
-    this.dialects = createDialects({ hub: this.hub, config });
-    this.server = new RelayServer(this.hub, this.dialects, config);
+    this.core.observers.add(new TapRecorder(this.tap));
+    this.hub = this.core.hub;
+    this.dialects = createDialects({ ...this.core, config });
+    this.server = new RelayServer(this.core, this.dialects, config);
   }
 
   /** Protocols that are spoken, in the order of PROTOCOLS. */
@@ -37,7 +44,7 @@ export class Relay {
 
   async start(): Promise<ListenerInfo[]> {
     await this.listen();
-    this.hub.startKeepalive(this.config.keepaliveTickSeconds * 1000);
+    this.core.keepalive.start(this.config.keepaliveTickSeconds * 1000);
     return this.listeners;
   }
 
@@ -87,10 +94,11 @@ export class Relay {
 
   /** Closes every socket with a code and reason, then the listeners. */
   async stop(code = SHUTDOWN_CODE, reason = SHUTDOWN_REASON): Promise<void> {
-    this.hub.stopKeepalive();
+    this.core.keepalive.stop();
     this.hub.closeAll(code, reason);
     for (const d of this.dialects.values()) d.stop?.();
     await this.server.close();
+    await this.core.bus.close();
     this.listeners = [];
   }
 }

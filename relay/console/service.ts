@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from '../config/schema.js';
-import type { ProtocolCounters } from '../core/hub.js';
+import type { ProtocolCounters } from '../core/delivery.js';
 import type { Peer } from '../core/peer.js';
 import type { TrafficRecord } from '../core/tap.js';
 import { InjectError, type InjectTarget } from '../dialects/types.js';
@@ -95,7 +95,7 @@ export class ConsoleService {
     options: ConsoleServiceOptions = {},
   ) {
     this.opts = { batchMs: 50, statsMs: 1000, maxBatch: 1000, historyLength: 300, version: '', ...options };
-    this.lastTotals = totals(relay.hub.counters);
+    this.lastTotals = totals(relay.core.delivery.counters);
     this.unsubscribe = [
       relay.hub.onPresence({
         joined: (peer) => {
@@ -293,7 +293,7 @@ export class ConsoleService {
   private tick(): void {
     const now = Date.now();
     const seconds = Math.max(0.001, (now - this.lastTick) / 1000);
-    const t = totals(this.relay.hub.counters);
+    const t = totals(this.relay.core.delivery.counters);
     const per = (n: number): number => Math.round((n / seconds) * 10) / 10;
     const rates: Rates = {
       msgsInPerSec: per(t.msgsIn - this.lastTotals.msgsIn),
@@ -315,7 +315,7 @@ export class ConsoleService {
 
   private stats(ts: number, rates: Rates): Stats {
     const byProtocol = {} as Record<ProtocolName, ProtocolCounters>;
-    for (const p of PROTOCOLS) byProtocol[p] = { ...this.relay.hub.counters[p] };
+    for (const p of PROTOCOLS) byProtocol[p] = { ...this.relay.core.delivery.counters[p] };
     return { ts, peers: this.relay.hub.size, byProtocol, rates };
   }
 

@@ -4,7 +4,7 @@
  * This file is imported by relay/, electron/ and renderer/ alike, so it holds types only.
  */
 import type { Config, ProtocolName } from '../config/schema.js';
-import type { ProtocolCounters } from '../core/hub.js';
+import type { ProtocolCounters } from '../core/delivery.js';
 import type { LogEntry } from '../core/log.js';
 import type { TrafficKind, TrafficRecord } from '../core/tap.js';
 import type { InjectTarget } from '../dialects/types.js';

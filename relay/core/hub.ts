@@ -1,52 +1,27 @@
 import type { ProtocolName } from '../config/schema.js';
 import { PROTOCOLS } from '../config/schema.js';
-import { NO_LIMITS, TokenBucket, type HubLimits } from './limits.js';
 import type { EventLog } from './log.js';
-import { Peer, type PeerInit } from './peer.js';
-import type { NewRecord, TrafficKind, TrafficTap } from './tap.js';
+import type { Observers } from './observe.js';
+import { Peer, type PeerInit, type PeerMeta } from './peer.js';
 
-/** Who a delivery goes to. Every form stays inside one protocol; rooms isolate within it. */
-export type Target =
-  /** One peer the dialect already holds. */
-  | { peer: Peer }
-  /** The peer with this wire id in this room, and no other: ids in other rooms are unreachable. */
-  | { protocol: ProtocolName; room: string; id: string }
-  /** Every member of a room that passes the filter, except one (usually the sender). */
-  | { protocol: ProtocolName; room: string; filter?: (p: Peer) => boolean; except?: Peer }
-  /** Every peer of a protocol that passes the filter. */
-  | { protocol: ProtocolName; everyone: true; filter?: (p: Peer) => boolean; except?: Peer }
-  /** An explicit set of peers, chosen by the dialect's own rules. */
-  | { peers: Iterable<Peer>; protocol: ProtocolName; room?: string };
-
-export type Origin = Peer | 'relay' | 'operator';
-
-export interface Delivery {
-  from: Origin;
-  to: Target;
-  /** The frame to send. A function makes one frame per recipient, for protocols whose frames name it. */
-  frame: string | Buffer | ((recipient: Peer) => string);
-  /** The client's own frame, when this delivery answers one: the tap records it instead. */
-  inbound?: string | Buffer;
-}
-
-export interface ProtocolCounters {
-  connections: number;
-  msgsIn: number;
-  bytesIn: number;
-  msgsOut: number;
-  bytesOut: number;
-  drops: number;
-}
-
+/**
+ * Hears the registry change. The bus listens (a cluster bus tells the other nodes), and so does
+ * the console. Rooms come and go with `entered` and `exited`; a peer that leaves exits its
+ * rooms first, then `left` is called.
+ */
 export interface PresenceListener {
   joined?(peer: Peer): void;
+  entered?(peer: Peer, room: string): void;
+  exited?(peer: Peer, room: string): void;
+  /** Its metadata changed (Hub.describe). */
+  described?(peer: Peer): void;
   left?(peer: Peer, code: number, reason: string): void;
 }
 
-
 /**
- * The hub owns who receives what: the peers, the rooms that isolate them, routing, presence,
- * the slow-consumer bound, and the traffic records of everything it does.
+ * The registry of this node: every peer by a process-wide key, every room as an
+ * insertion-ordered map from wire id to peer (per protocol, so rooms of two protocols never
+ * meet), presence, and closing. It sends nothing itself: routing, delivery and keepalive do.
  */
 export class Hub {
   private readonly byKey = new Map<string, Peer>();
@@ -57,23 +32,13 @@ export class Hub {
   private roomCount = 0;
   private readonly departures = new WeakMap<Peer, () => void>();
   private readonly presence = new Set<PresenceListener>();
-  private readonly buckets = new WeakMap<Peer, TokenBucket>();
-  private readonly limits: HubLimits;
-  readonly counters: Record<ProtocolName, ProtocolCounters>;
   readonly closesByCode = new Map<number, number>();
-  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    readonly tap: TrafficTap,
+    readonly observers: Observers,
     readonly log: EventLog,
-    private readonly maxQueueBytes: number,
-    limits: Partial<HubLimits> = {},
-  ) {
-    this.limits = { ...NO_LIMITS, ...limits };
-    this.counters = Object.fromEntries(
-      PROTOCOLS.map((p) => [p, { connections: 0, msgsIn: 0, bytesIn: 0, msgsOut: 0, bytesOut: 0, drops: 0 }]),
-    ) as Record<ProtocolName, ProtocolCounters>;
-  }
+    private readonly maxRooms = Number.MAX_SAFE_INTEGER,
+  ) {}
 
   // ---- peers and rooms
 
@@ -82,10 +47,8 @@ export class Hub {
     const peer = new Peer(init);
     this.byKey.set(peer.key, peer);
     this.byProtocol.get(peer.protocol)!.set(peer.key, peer);
-    this.counters[peer.protocol].connections++;
     if (onGone) this.departures.set(peer, () => onGone(peer));
-    if (this.limits.ratePerSecond > 0) this.buckets.set(peer, new TokenBucket(this.limits.ratePerSecond, this.limits.rateBurst));
-    this.record('open', peer.protocol, null, peer.id, null, 0, 0, peer.remote);
+    this.observers.opened({ peer, handshake: init.handshake });
     for (const l of this.presence) l.joined?.(peer);
     return peer;
   }
@@ -110,6 +73,7 @@ export class Hub {
     }
     members.set(peer.id, peer);
     peer.rooms.add(room);
+    for (const l of this.presence) l.entered?.(peer, room);
     return true;
   }
 
@@ -118,11 +82,12 @@ export class Hub {
     const fresh = new Set<string>();
     const open = this.rooms.get(protocol)!;
     for (const room of rooms) if (!open.has(room)) fresh.add(room);
-    if (fresh.size === 0 || this.roomCount + fresh.size <= this.limits.maxRooms) return undefined;
-    return `room limit reached: the relay holds ${this.limits.maxRooms} rooms`;
+    if (fresh.size === 0 || this.roomCount + fresh.size <= this.maxRooms) return undefined;
+    return `room limit reached: the relay holds ${this.maxRooms} rooms`;
   }
 
   leave(peer: Peer, room: string): void {
+    if (!peer.rooms.delete(room)) return;
     const rooms = this.rooms.get(peer.protocol)!;
     const members = rooms.get(room);
     if (members?.get(peer.id) === peer) members.delete(peer.id);
@@ -130,7 +95,18 @@ export class Hub {
       rooms.delete(room);
       this.roomCount--;
     }
-    peer.rooms.delete(room);
+    for (const l of this.presence) l.exited?.(peer, room);
+  }
+
+  /** Changes a peer's metadata, and tells the listeners. */
+  describe(peer: Peer, meta: PeerMeta): void {
+    peer.meta = meta;
+    for (const l of this.presence) l.described?.(peer);
+  }
+
+  /** The member of a room with this wire id. */
+  member(protocol: ProtocolName, room: string, id: string): Peer | undefined {
+    return this.rooms.get(protocol)!.get(room)?.get(id);
   }
 
   /** Members of a room in the order they joined. */
@@ -155,6 +131,11 @@ export class Hub {
     return protocol ? this.byProtocol.get(protocol)!.values() : this.byKey.values();
   }
 
+  /** Peers connected, in all or in one protocol. */
+  count(protocol?: ProtocolName): number {
+    return protocol ? this.byProtocol.get(protocol)!.size : this.byKey.size;
+  }
+
   get size(): number {
     return this.byKey.size;
   }
@@ -162,104 +143,6 @@ export class Hub {
   onPresence(listener: PresenceListener): () => void {
     this.presence.add(listener);
     return () => this.presence.delete(listener);
-  }
-
-  // ---- routing
-
-  /**
-   * The one routing path for every message, from clients, the relay and the operator alike.
-   * A fan-out encodes its frame once and sends the same bytes to every recipient. A relay bus
-   * (several relays over a broker) would extend this function. Returns the recipient count.
-   */
-  route(d: Delivery): number {
-    const recipients = this.resolve(d.to);
-    const shared = typeof d.frame === 'function' ? undefined : typeof d.frame === 'string' ? Buffer.from(d.frame) : d.frame;
-    let delivered = 0;
-    let only: Peer | undefined;
-    let firstOut: Buffer | undefined = shared;
-    for (const peer of recipients) {
-      const bytes = shared ?? Buffer.from((d.frame as (p: Peer) => string)(peer));
-      firstOut ??= bytes;
-      if (this.deliver(peer, bytes)) {
-        delivered++;
-        only = peer;
-      }
-    }
-    const sender = d.from instanceof Peer ? d.from : undefined;
-    // A notice the relay had nobody to tell (the first peer of a group joining) is not traffic.
-    if (d.from === 'relay' && delivered === 0) return 0;
-    const protocol = sender?.protocol ?? targetProtocol(d.to);
-    const kind: TrafficKind = sender ? 'message' : d.from === 'operator' ? 'operator' : 'relay';
-    const shown = d.inbound ?? firstOut ?? (typeof d.frame === 'function' ? '' : d.frame);
-    const room = 'room' in d.to ? (d.to.room ?? null) : firstRoom(sender ?? ('peer' in d.to ? d.to.peer : undefined));
-    // The recipient's own id string when there is one: the tap keeps it, and a string parsed from
-    // the frame would live on in the ring and cost every young-generation collection a copy.
-    const to = delivered === 1 && only ? only.id : 'peer' in d.to ? d.to.peer.id : 'id' in d.to ? d.to.id : null;
-    this.record(kind, protocol, room, sender ? sender.id : d.from === 'operator' ? 'operator' : 'relay', to, delivered, byteLength(shown), shown);
-    return delivered;
-  }
-
-  /** Records a client frame that the dialect answered itself (a command, a ping) or dropped. */
-  note(peer: Peer, inbound: string | Buffer, to: string | null = 'relay'): void {
-    this.record('message', peer.protocol, firstRoom(peer), peer.id, to, 0, byteLength(inbound), inbound);
-  }
-
-  /** Sends prepared bytes to one peer, unless it is closing or its queue is full. */
-  deliver(peer: Peer, bytes: Buffer): boolean {
-    if (peer.closing || !this.queueHasRoom(peer, bytes)) return false;
-    peer.transport.send(bytes);
-    peer.msgsOut++;
-    peer.bytesOut += bytes.length;
-    const c = this.counters[peer.protocol];
-    c.msgsOut++;
-    c.bytesOut += bytes.length;
-    return true;
-  }
-
-  /**
-   * Whether a peer's send queue takes these bytes more; if not, the peer is closed as a slow
-   * consumer and the bytes are recorded as dropped. An empty queue always takes one frame, so a
-   * frame larger than the bound does not condemn a client that keeps up.
-   */
-  queueHasRoom(peer: Peer, bytes: Buffer): boolean {
-    const queued = peer.transport.bufferedAmount;
-    if (queued === 0 || queued + bytes.length <= this.maxQueueBytes) return true;
-    peer.drops++;
-    this.counters[peer.protocol].drops++;
-    this.record('drop', peer.protocol, firstRoom(peer), 'relay', peer.id, 0, bytes.length, bytes, 1013, 'send queue full');
-    this.close(peer, 1013, `send queue over ${this.maxQueueBytes} bytes: the client is not reading fast enough`);
-    return false;
-  }
-
-  /**
-   * Counts a frame from a client; the dialect then routes it or notes it. Returns false, having
-   * closed the peer with 1008, when the frame is over the peer's rate limit: drop the frame.
-   */
-  received(peer: Peer, bytes: number): boolean {
-    peer.received(bytes);
-    const c = this.counters[peer.protocol];
-    c.msgsIn++;
-    c.bytesIn += bytes;
-    if (this.buckets.get(peer)?.take() === false) {
-      this.close(peer, 1008, `rate limit: over ${this.limits.ratePerSecond} messages a second (burst ${this.limits.rateBurst})`);
-      return false;
-    }
-    return true;
-  }
-
-  private resolve(to: Target): Iterable<Peer> {
-    if ('peer' in to) return [to.peer];
-    if ('peers' in to) return to.peers;
-    if ('id' in to) {
-      const p = this.rooms.get(to.protocol)!.get(to.room)?.get(to.id);
-      return p ? [p] : [];
-    }
-    const pool = 'everyone' in to ? this.byProtocol.get(to.protocol)!.values() : this.members(to.protocol, to.room);
-    const { filter, except } = to;
-    if (!filter && !except) return pool;
-    const out: Peer[] = [];
-    for (const p of pool) if (p !== except && (!filter || filter(p))) out.push(p);
-    return out;
   }
 
   // ---- closing
@@ -283,10 +166,9 @@ export class Hub {
     if (!this.byKey.delete(peer.key)) return;
     this.byProtocol.get(peer.protocol)!.delete(peer.key);
     for (const room of [...peer.rooms]) this.leave(peer, room);
-    this.counters[peer.protocol].connections--;
     this.closesByCode.set(code, (this.closesByCode.get(code) ?? 0) + 1);
     const shownReason = reason || (by === 'client' ? 'closed by the client' : '');
-    this.record('close', peer.protocol, null, by === 'relay' ? 'relay' : peer.id, by === 'relay' ? peer.id : null, 0, 0, '', code, shownReason);
+    this.observers.closed({ peer, code, reason: shownReason, by });
     this.log.add(code === 1000 || code === 1001 || code === 1005 ? 'info' : 'warn', 'close', `${peer.protocol} ${peer.id} closed by ${by}: ${code} ${shownReason}`, {
       protocol: peer.protocol,
       peer: peer.id,
@@ -301,67 +183,4 @@ export class Hub {
   closeAll(code: number, reason: string): void {
     for (const peer of [...this.byKey.values()]) this.close(peer, code, reason);
   }
-
-  // ---- keepalive
-
-  /** Pings peers silent past their policy's threshold and closes those silent past the next. */
-  startKeepalive(tickMs: number): void {
-    this.stopKeepalive();
-    this.sweepTimer = setInterval(() => this.sweep(Date.now()), tickMs);
-    this.sweepTimer.unref();
-  }
-
-  stopKeepalive(): void {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
-  }
-
-  sweep(now: number): void {
-    for (const peer of [...this.byKey.values()]) {
-      const k = peer.keepalive;
-      if (!k) continue;
-      const silent = now - peer.lastSeen;
-      // A peer is closed only after it was pinged and stayed silent, however the ticks fall.
-      if (silent >= k.closeAfterMs && peer.pingedAt > peer.lastSeen) this.close(peer, k.closeCode, k.closeReason);
-      else if (silent >= k.pingAfterMs) {
-        peer.pingedAt = now;
-        peer.transport.ping?.(k.pingPayload);
-      }
-    }
-  }
-
-  // ---- records
-
-  private record(
-    kind: TrafficKind,
-    protocol: ProtocolName,
-    room: string | null,
-    from: string,
-    to: string | null,
-    recipients: number,
-    size: number,
-    frame: string | Buffer,
-    code?: number,
-    reason?: string,
-  ): void {
-    const rec: NewRecord = { kind, protocol, room, from, to, recipients, size, frame };
-    if (code !== undefined) {
-      rec.code = code;
-      rec.reason = reason ?? '';
-    }
-    this.tap.push(rec);
-  }
-}
-
-function targetProtocol(to: Target): ProtocolName {
-  return 'peer' in to ? to.peer.protocol : to.protocol;
-}
-
-function firstRoom(peer: Peer | undefined): string | null {
-  for (const r of peer?.rooms ?? []) return r;
-  return null;
-}
-
-function byteLength(frame: string | Buffer): number {
-  return typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
 }

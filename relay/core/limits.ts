@@ -24,14 +24,3 @@ export class TokenBucket {
     return true;
   }
 }
-
-/** Bounds the hub enforces on every protocol alike, besides each peer's send queue. */
-export interface HubLimits {
-  /** Messages a second per peer, 0 for no limit. */
-  ratePerSecond: number;
-  rateBurst: number;
-  /** Rooms in existence, all protocols together. */
-  maxRooms: number;
-}
-
-export const NO_LIMITS: HubLimits = { ratePerSecond: 0, rateBurst: 1, maxRooms: Number.MAX_SAFE_INTEGER };

@@ -21,15 +21,39 @@ export interface KeepalivePolicy {
 
 export interface PeerInit {
   protocol: ProtocolName;
-  /** The id the protocol's clients see. */
+  /** The id the protocol's clients see, fixed for the peer's life: rooms are keyed by it. */
   id: string;
   transport: Transport;
   remote: string;
   meta?: PeerMeta;
   keepalive?: KeepalivePolicy;
+  /** What the client asked for when it opened: handed to the observers, not kept on the peer. */
+  handshake?: Handshake;
+}
+
+/** The parts of an opening request that say what a client asked for. */
+export interface Handshake {
+  path: string;
+  /** The query string without its "?", as sent. */
+  query: string;
+  /** The headers a protocol or the relay reads (see HANDSHAKE_HEADERS), lowercase names. */
+  headers: Readonly<Record<string, string>>;
 }
 
 export type PeerMeta = string | Readonly<Record<string, unknown>>;
+
+/**
+ * A peer as every node of the relay knows it: what the registry keeps. A local Peer is one; a
+ * cluster bus makes them for peers held by other nodes. Filters and per-recipient frames see
+ * only this, so they work on remote peers alike.
+ */
+export interface PeerView {
+  /** Unique across every node. */
+  readonly key: string;
+  readonly id: string;
+  readonly protocol: ProtocolName;
+  readonly meta: PeerMeta;
+}
 
 export interface PeerStats {
   msgsIn: number;
@@ -42,11 +66,12 @@ export interface PeerStats {
 let nextKey = 1;
 
 /** One connected client: what the hub routes to, and the counters the console shows. */
-export class Peer implements PeerStats {
+export class Peer implements PeerStats, PeerView {
   /** Unique for the life of the process, whatever the protocol's ids look like. */
   readonly key = `p${nextKey++}`;
   readonly protocol: ProtocolName;
-  id: string;
+  readonly id: string;
+  /** Changed only through Hub.describe, so the bus hears of it. */
   meta: PeerMeta;
   readonly remote: string;
   readonly connectedAt = Date.now();

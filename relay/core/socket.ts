@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { Hub } from './hub.js';
+import type { Core } from './core.js';
 import type { Peer, Transport } from './peer.js';
 
 /** Close reasons must fit a control frame: 123 bytes of UTF-8. */
@@ -94,20 +94,44 @@ export function wsTransport(ws: WebSocket, maxPayload: number): Transport {
 
 const NOTHING = Buffer.alloc(0);
 
-export type FrameHandler = (data: Buffer, isBinary: boolean) => void;
+/** Handles one client frame. A handler that must wait (for another node) returns a promise. */
+export type FrameHandler = (data: Buffer, isBinary: boolean) => void | Promise<void>;
+
+type SocketCore = Pick<Core, 'hub' | 'delivery' | 'log'>;
 
 /**
- * Wires a socket's events to the hub: counts what comes in, keeps the peer alive on pings and
- * pongs, and turns a handler's exception into a 1011 close of that peer only.
+ * Wires a socket's events to the core: counts what comes in, keeps the peer alive on pings and
+ * pongs, and turns a handler's exception into a 1011 close of that peer only. While a handler's
+ * promise is pending, the peer's next frames wait for it, so they are handled in the order sent.
  */
-export function bindSocket(hub: Hub, peer: Peer, ws: WebSocket, onFrame: FrameHandler): void {
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (peer.closing || !hub.received(peer, data.length)) return;
+export function bindSocket(core: SocketCore, peer: Peer, ws: WebSocket, onFrame: FrameHandler): void {
+  const { hub, delivery } = core;
+  const failed = (err: unknown): void => {
+    core.log.add('error', 'error', `${peer.protocol} ${peer.id}: ${(err as Error).stack ?? String(err)}`, { protocol: peer.protocol, peer: peer.id });
+    hub.close(peer, 1011, `internal error: ${(err as Error).message}`);
+  };
+  const handle = (data: Buffer, isBinary: boolean): Promise<void> | undefined => {
+    if (peer.closing || !delivery.received(peer, data)) return undefined;
     try {
-      onFrame(data, isBinary);
+      return onFrame(data, isBinary)?.catch(failed);
     } catch (err) {
-      hub.log.add('error', 'error', `${peer.protocol} ${peer.id}: ${(err as Error).stack ?? String(err)}`, { protocol: peer.protocol, peer: peer.id });
-      hub.close(peer, 1011, `internal error: ${(err as Error).message}`);
+      failed(err);
+      return undefined;
+    }
+  };
+  /** The last frame still being handled, if any. */
+  let tail: Promise<void> | undefined;
+  const settle = (p: Promise<void>): void => {
+    tail = p;
+    void p.then(() => {
+      if (tail === p) tail = undefined;
+    });
+  };
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (tail) settle(tail.then(() => handle(data, isBinary)));
+    else {
+      const waiting = handle(data, isBinary);
+      if (waiting) settle(waiting);
     }
   });
   const alive = (): void => {
@@ -116,19 +140,19 @@ export function bindSocket(hub: Hub, peer: Peer, ws: WebSocket, onFrame: FrameHa
   // ws has just queued the pong: a client that pings but never reads is a slow consumer too.
   ws.on('ping', () => {
     alive();
-    if (!peer.closing) hub.queueHasRoom(peer, NOTHING);
+    if (!peer.closing) delivery.queueHasRoom(peer, NOTHING);
   });
   ws.on('pong', alive);
   ws.on('close', (code: number, reason: Buffer) => hub.gone(peer, code, reason.toString()));
-  ws.on('error', (err: Error) => reportSocketError(hub, peer, ws, err));
+  ws.on('error', (err: Error) => reportSocketError(core, peer, ws, err));
 }
 
 /**
  * Logs a socket's error. When ws closed the socket itself over a frame it could not accept, it
  * has already sent the close frame: the hub records that close as the relay's, with its reason.
  */
-export function reportSocketError(hub: Hub, peer: Peer, ws: WebSocket, err: Error): void {
-  hub.log.add('warn', 'socket-error', `${peer.protocol} ${peer.id}: ${err.message}`, { protocol: peer.protocol, peer: peer.id });
+export function reportSocketError(core: Pick<Core, 'hub' | 'log'>, peer: Peer, ws: WebSocket, err: Error): void {
+  core.log.add('warn', 'socket-error', `${peer.protocol} ${peer.id}: ${err.message}`, { protocol: peer.protocol, peer: peer.id });
   const own = ownCloses.get(ws);
-  if (own) hub.close(peer, own.code, own.reason);
+  if (own) core.hub.close(peer, own.code, own.reason);
 }

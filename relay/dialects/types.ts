@@ -1,12 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { Config, ProtocolName } from '../config/schema.js';
-import type { Hub } from '../core/hub.js';
-import type { UpgradeAsk } from '../http/admission.js';
+import type { Core } from '../core/core.js';
 
-export interface DialectContext {
-  hub: Hub;
+/** What every dialect is given: the relay's core and its settings. */
+export interface DialectContext extends Core {
   config: Config;
+}
+
+/** What a protocol reads from an upgrade before it is accepted, for the relay's limits to judge. */
+export interface UpgradeAsk {
+  /** Rooms the client joins on connecting. */
+  rooms?: string[];
+  /** Size of the metadata it brings, in bytes. */
+  metaBytes?: number;
 }
 
 /** Who an operator's message goes to. `peer` is the hub's peer key. */

@@ -4,20 +4,13 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Config, ProtocolName } from '../config/schema.js';
 import type { Hub } from '../core/hub.js';
+import type { UpgradeAsk } from '../dialects/types.js';
 import { remoteAddress } from './remote.js';
 
 /** Why a request is turned away, as an HTTP status and a line of text the client can read. */
 export interface Refusal {
   status: number;
   reason: string;
-}
-
-/** What a protocol reads from an upgrade before it is accepted, for the generic limits to judge. */
-export interface UpgradeAsk {
-  /** Rooms the client joins on connecting. */
-  rooms?: string[];
-  /** Size of the metadata it brings, in bytes. */
-  metaBytes?: number;
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();

@@ -1,5 +1,6 @@
 import { PROTOCOLS } from '../config/schema.js';
-import type { Hub, ProtocolCounters } from '../core/hub.js';
+import type { Core } from '../core/core.js';
+import type { ProtocolCounters } from '../core/delivery.js';
 
 const FAMILIES: [keyof ProtocolCounters, string, 'gauge' | 'counter', string][] = [
   ['connections', 'switchboard_connections', 'gauge', 'Open connections by protocol.'],
@@ -11,11 +12,11 @@ const FAMILIES: [keyof ProtocolCounters, string, 'gauge' | 'counter', string][] 
 ];
 
 /** The Prometheus text exposition format, version 0.0.4. */
-export function renderMetrics(hub: Hub): string {
+export function renderMetrics({ hub, delivery }: Pick<Core, 'hub' | 'delivery'>): string {
   const out: string[] = [];
   for (const [field, name, type, help] of FAMILIES) {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const p of PROTOCOLS) out.push(`${name}{protocol="${p}"} ${hub.counters[p][field]}`);
+    for (const p of PROTOCOLS) out.push(`${name}{protocol="${p}"} ${delivery.counters[p][field]}`);
   }
   out.push('# HELP switchboard_closes_total Sockets closed, by close code.', '# TYPE switchboard_closes_total counter');
   for (const [code, n] of [...hub.closesByCode].sort((a, b) => a[0] - b[0])) out.push(`switchboard_closes_total{code="${code}"} ${n}`);

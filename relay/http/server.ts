@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions as WsServerOptions } from 'ws';
 import { ConfigError } from '../config/load.js';
 import { bindsAllInterfaces, type Config, type ProtocolName } from '../config/schema.js';
-import type { Hub } from '../core/hub.js';
+import type { Core } from '../core/core.js';
 import type { Dialect } from '../dialects/types.js';
 import { Admission } from './admission.js';
 import { renderMetrics } from './metrics.js';
@@ -91,11 +91,11 @@ export class RelayServer {
   readonly startedAt = Date.now();
 
   constructor(
-    private readonly hub: Hub,
+    private readonly core: Core,
     private readonly dialects: ReadonlyMap<ProtocolName, Dialect>,
     private readonly config: Config,
   ) {
-    this.admission = new Admission(config, hub);
+    this.admission = new Admission(config, core.hub);
     this.trust = proxyTrust(config);
     for (const d of dialects.values()) {
       // ws takes closeTimeout and maxPendingAutoPongs; @types/ws does not list them yet.
@@ -185,12 +185,12 @@ export class RelayServer {
     const url = new URL(req.url ?? '/', 'http://relay');
     if (spec.main && req.method === 'GET' && url.pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', peers: this.hub.size, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) }));
+      res.end(JSON.stringify({ status: 'ok', peers: this.core.hub.size, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) }));
       return;
     }
     if (spec.main && req.method === 'GET' && url.pathname === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(renderMetrics(this.hub));
+      res.end(renderMetrics(this.core));
       return;
     }
     if (spec.main && this.routes.some((r) => r(req, res, url))) return;

@@ -116,7 +116,7 @@ describe('ConsoleService', () => {
     s.congested = () => congested;
     await s.request('subscribeTraffic', {});
     for (let i = 0; i < 250; i++) a.client.sendJson({ to: 'nobody', n: i });
-    await expect.poll(() => relay.relay.hub.counters['msg-relay'].msgsIn).toBe(250);
+    await expect.poll(() => relay.relay.core.delivery.counters['msg-relay'].msgsIn).toBe(250);
     const got = waitFor(s, (e): e is Extract<ConsoleEvent, { type: 'traffic' }> => e.type === 'traffic');
     congested = false;
     const batch = await got;
@@ -132,7 +132,7 @@ describe('ConsoleService', () => {
     s.congested = () => congested;
     const { from } = await s.request('subscribeTraffic', {});
     for (let i = 0; i < 250; i++) a.client.sendJson({ to: 'nobody', n: i });
-    await expect.poll(() => relay.relay.hub.counters['msg-relay'].msgsIn).toBe(250);
+    await expect.poll(() => relay.relay.core.delivery.counters['msg-relay'].msgsIn).toBe(250);
     const head = relay.relay.tap.head;
     const got = waitFor(s, (e): e is Extract<ConsoleEvent, { type: 'traffic' }> => e.type === 'traffic');
     congested = false;

@@ -64,7 +64,7 @@ describe('a slow consumer', () => {
     expect(entry).toMatchObject({ level: 'warn', code: 1013, reason: `send queue over ${QUEUE} bytes: the client is not reading fast enough` });
     const { records } = relay.relay.tap.read(1);
     expect(records.filter((r) => r.kind === 'drop' && r.to === slow.id)).toHaveLength(1);
-    expect(relay.relay.hub.counters['msg-relay'].drops).toBe(1);
+    expect(relay.relay.core.delivery.counters['msg-relay'].drops).toBe(1);
 
     // The reader got every frame, in order, and heard the slow peer leave; the flooder is still served.
     const left = { message_type: 'peer_disconnect', peer: { connection_id: slow.id, peer_meta: 'slow' } };
@@ -111,7 +111,7 @@ describe('a client that keeps up', () => {
     await a.c.drain(50);
     a.c.sendJson({ to: b.id, pad: 'y'.repeat(3 * QUEUE) });
     expect(((await b.c.json<Msg>()).pad as string).length).toBe(3 * QUEUE);
-    expect(relay.relay.hub.counters['msg-relay'].drops).toBe(0);
+    expect(relay.relay.core.delivery.counters['msg-relay'].drops).toBe(0);
   });
 });
 

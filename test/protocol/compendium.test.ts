@@ -41,7 +41,10 @@ describe('compendium INIT', () => {
     b.sendJson({ type: 'ROUTE', EpheWssAddr: second, msg: { n: 2 } });
     expect(await a.json()).toEqual({ type: 'DELIVER', msg: { n: 1 } });
     expect(await a.json()).toEqual({ type: 'DELIVER', msg: { n: 2 } });
-    expect(session.relay.hub.peers('compendium').next().value?.id).toBe(second);
+    // The socket keeps the wire id it got at connect; the console sees its addresses as its metadata.
+    const peer = session.relay.hub.peers('compendium').next().value!;
+    expect(peer.meta).toEqual({ addresses: [first, second] });
+    expect(peer.id).toMatch(/^socket-[0-9a-f]{8}$/);
   });
 });
 
@@ -190,9 +193,9 @@ describe('compendium keepalive', () => {
   it('pings a silent peer after 20 s and closes it with 1011 20 s later', async () => {
     const c = await open();
     const pinged = new Promise<void>((resolve) => c.ws.once('ping', () => resolve()));
-    session.relay.hub.sweep(Date.now() + 20_500);
+    session.relay.core.keepalive.sweep(Date.now() + 20_500);
     await pinged;
-    session.relay.hub.sweep(Date.now() + 40_500);
+    session.relay.core.keepalive.sweep(Date.now() + 40_500);
     expect(await c.closed).toEqual({ code: 1011, reason: 'keepalive ping timeout' });
   });
 });
@@ -203,9 +206,8 @@ describe('compendium operator messages (E4)', () => {
     const [a] = await initialised();
     const [b] = await initialised();
     const bare = await open();
-    const keyOf = (address: string) => [...session.relay.hub.peers('compendium')].find((p) => p.id === address)!.key;
-    const aAddress = [...session.relay.hub.peers('compendium')][0]!.id;
-    expect(dialect.inject({ kind: 'peer', peer: keyOf(aAddress) }, '{"text": "hi a"}')).toBe(1);
+    const aKey = [...session.relay.hub.peers('compendium')][0]!.key;
+    expect(dialect.inject({ kind: 'peer', peer: aKey }, '{"text": "hi a"}')).toBe(1);
     expect(await a.json()).toEqual({ type: 'DELIVER', msg: { text: 'hi a' } });
     expect(dialect.inject({ kind: 'everyone' }, '{"text": "hi all"}')).toBe(2);
     expect(await a.json()).toEqual({ type: 'DELIVER', msg: { text: 'hi all' } });

@@ -183,9 +183,9 @@ describe('intercessor connection rules', () => {
   it('pings a silent peer after 20 s and closes it with 1011 20 s later (D6)', async () => {
     const [s] = await server();
     const pinged = new Promise<void>((resolve) => s.ws.once('ping', () => resolve()));
-    session.relay.hub.sweep(Date.now() + 20_500);
+    session.relay.core.keepalive.sweep(Date.now() + 20_500);
     await pinged;
-    session.relay.hub.sweep(Date.now() + 40_500);
+    session.relay.core.keepalive.sweep(Date.now() + 40_500);
     expect(await s.closed).toEqual({ code: 1011, reason: 'keepalive ping timeout' });
   });
 

@@ -259,11 +259,11 @@ describe('spacewar errors', () => {
     const chunk = 'x'.repeat(60 * 1024);
     let slowClosed = false;
     void slow.client.closed.then(() => (slowClosed = true));
-    for (let i = 0; i < 2000 && !slowClosed && session.relay.hub.counters.spacewar.drops === 0; i++) {
+    for (let i = 0; i < 2000 && !slowClosed && session.relay.core.delivery.counters.spacewar.drops === 0; i++) {
       sender.send(`bulk ${chunk}`, '1');
       await new Promise((r) => setTimeout(r, 1));
     }
-    expect(session.relay.hub.counters.spacewar.drops).toBe(1);
+    expect(session.relay.core.delivery.counters.spacewar.drops).toBe(1);
     expect(await sender.events(1)).toEqual(['1 quit']);
     expect(await watcher.events(1)).toEqual(['1 quit']);
     sender.send('still here', '3');
@@ -276,9 +276,9 @@ describe('spacewar keepalive', () => {
   it('pings a silent peer after 20 s and closes it with 1011 20 s later', async () => {
     const [a] = await join();
     const pinged = new Promise<void>((resolve) => a.client.ws.once('ping', () => resolve()));
-    session.relay.hub.sweep(Date.now() + 20_500);
+    session.relay.core.keepalive.sweep(Date.now() + 20_500);
     await pinged;
-    session.relay.hub.sweep(Date.now() + 40_500);
+    session.relay.core.keepalive.sweep(Date.now() + 40_500);
     expect(await a.client.closed).toEqual({ code: 1011, reason: 'keepalive ping timeout' });
   });
 });

@@ -1,5 +1,8 @@
-import type { Hub, Origin } from '../../core/hub.js';
-import type { Peer } from '../../core/peer.js';
+import type { Core } from '../../core/core.js';
+import type { Hub } from '../../core/hub.js';
+import type { Origin } from '../../core/observe.js';
+import type { Peer, PeerView } from '../../core/peer.js';
+import type { Routing } from '../../core/routing.js';
 import { ConnectionLink } from './link.js';
 import { defaultChannelConfig, type ChannelConfig } from './schemas.js';
 import { Channel, Connection, keepLast, User, USER_FRAMES, visibleTo, type Event, type Frame } from './state.js';
@@ -69,12 +72,15 @@ export class Engine {
   totalMessages = 0;
   totalUniqueMessages = 0;
 
-  constructor(
-    private readonly hub: Hub,
-    private readonly opts: EngineOptions,
-  ) {}
+  private readonly hub: Hub;
+  private readonly routing: Routing;
 
-  connectionOf(peer: Peer): Connection | undefined {
+  constructor(core: Pick<Core, 'hub' | 'routing'>, private readonly opts: EngineOptions) {
+    this.hub = core.hub;
+    this.routing = core.routing;
+  }
+
+  connectionOf(peer: PeerView): Connection | undefined {
     const c = this.connections.get(peer.id);
     return c?.peer === peer ? c : undefined;
   }
@@ -234,7 +240,7 @@ export class Engine {
     const peers: Peer[] = [];
     for (const c of conns) if (c.link.attached) peers.push(c.peer);
     const event = messageEvent({ ...m, channel: null, uuid: newUuid(), timestamp: isoNow() });
-    return this.count(this.hub.route({ from: 'operator', to: { protocol: PROTOCOL, peers }, frame: frameOf(event) }));
+    return this.count(this.routing.route({ from: 'operator', to: { protocol: PROTOCOL, peers }, frame: frameOf(event) }));
   }
 
   private count(delivered: number): number {
@@ -312,11 +318,11 @@ export class Engine {
     const frame = this.keep(event, pmUsers, excludeUsers);
     ch.addFrame(frame);
     ch.lastActive = Date.now();
-    const filter = (p: Peer): boolean => {
+    const filter = (p: PeerView): boolean => {
       const c = this.connectionOf(p);
       return c !== undefined && c.link.attached && visibleTo(c.user.name, frame);
     };
-    return this.count(this.hub.route({ from, to: { protocol: PROTOCOL, room: ch.name, filter }, frame: frameOf(event) }));
+    return this.count(this.routing.route({ from, to: { protocol: PROTOCOL, room: ch.name, filter }, frame: frameOf(event) }));
   }
 
   private toUsers(names: readonly string[], event: Event, excludeUsers: readonly string[], from: Origin): number {
@@ -329,7 +335,7 @@ export class Engine {
       keepLast(user.frames, USER_FRAMES);
       for (const c of user.connections) if (c.link.attached) peers.push(c.peer);
     }
-    return this.count(this.hub.route({ from, to: { protocol: PROTOCOL, peers }, frame: frameOf(event) }));
+    return this.count(this.routing.route({ from, to: { protocol: PROTOCOL, peers }, frame: frameOf(event) }));
   }
 
   /** Sends one connection what was kept for it since it was last active, each marked catchup. */
@@ -339,7 +345,7 @@ export class Engine {
     for (const name of [...conn.channels].sort())
       for (const f of this.channels.get(name)?.frames ?? []) if (f.seq > conn.seenSeq && visibleTo(user, f)) due.push(f.event);
     for (const f of conn.user.frames) if (f.seq > conn.seenSeq && visibleTo(user, f)) due.push(f.event);
-    for (const e of due) this.hub.route({ from: 'relay', to: { peer: conn.peer }, frame: frameOf({ ...e, catchup: true }) });
+    for (const e of due) this.routing.route({ from: 'relay', to: { peer: conn.peer }, frame: frameOf({ ...e, catchup: true }) });
   }
 
   /** One long poll: a fresh queue, catchup, then what arrives within the wait. */

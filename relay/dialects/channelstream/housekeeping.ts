@@ -1,6 +1,7 @@
 import type { Config } from '../../config/schema.js';
-import type { Hub } from '../../core/hub.js';
-import type { Engine } from './engine.js';
+import type { Core } from '../../core/core.js';
+import { PROTOCOL, type Engine } from './engine.js';
+import type { Connection } from './state.js';
 import { HEARTBEAT } from './wire.js';
 
 const USER_FORGET_MS = 24 * 3600 * 1000;
@@ -15,16 +16,22 @@ const USER_FORGET_MS = 24 * 3600 * 1000;
  * or stopped mid-frame was held until TCP gave up. Browsers and client libraries answer pings
  * themselves, so clients see no change.
  */
-export function startHousekeeping(engine: Engine, hub: Hub, config: Config): () => void {
+export function startHousekeeping(engine: Engine, core: Pick<Core, 'hub' | 'routing'>, config: Config): () => void {
+  const { hub, routing } = core;
   const idleMs = config.channelstreamGcIdleMs;
   const silentMs = config.channelstreamHeartbeatMs + config.channelstreamPongTimeoutMs;
   const heartbeat = setInterval(() => {
     const now = Date.now();
+    const beating: Connection[] = [];
     for (const conn of [...engine.connections.values()]) {
       if (!conn.link.socket) continue;
       if (now - conn.link.heardAt > silentMs) hub.close(conn.peer, 1011, `keepalive ping timeout: no pong in ${Math.round(silentMs / 1000)} s`);
-      else if (hub.deliver(conn.peer, HEARTBEAT)) conn.link.ping('');
+      else beating.push(conn);
     }
+    // One fan-out, so the console sees one heartbeat record, not one per connection.
+    const peers = beating.map((c) => c.peer);
+    routing.route({ from: 'relay', to: { protocol: PROTOCOL, peers }, frame: HEARTBEAT });
+    for (const conn of beating) if (!conn.peer.closing) conn.link.ping('');
   }, config.channelstreamHeartbeatMs);
   const collect = setInterval(() => {
     const now = Date.now();

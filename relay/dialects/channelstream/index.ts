@@ -13,14 +13,15 @@ import { isoNow, newUuid } from './wire.js';
  * channelstream 0.7: a backend connects users and publishes through a signed REST API; browsers
  * listen on /ws?conn_id= (or by long poll on /listen) and receive JSON-array frames.
  */
-export function createChannelstream({ hub, config }: DialectContext): Dialect {
+export function createChannelstream(core: DialectContext): Dialect {
+  const { hub, config } = core;
   const maxPayload = config.channelstreamMaxFrameBytes;
-  const engine = new Engine(hub, {
+  const engine = new Engine(core, {
     maxPayload,
     listenWaitMs: config.channelstreamListenWaitMs,
     listenGatherMs: config.channelstreamListenGatherMs,
   });
-  const stopHousekeeping = startHousekeeping(engine, hub, config);
+  const stopHousekeeping = startHousekeeping(engine, core, config);
 
   return {
     protocol: PROTOCOL,
@@ -30,7 +31,7 @@ export function createChannelstream({ hub, config }: DialectContext): Dialect {
 
     claims: (url) => url.pathname === '/ws',
 
-    accept: (ws: WebSocket, _req: IncomingMessage, url: URL) => acceptSocket(engine, hub, ws, url),
+    accept: (ws: WebSocket, _req: IncomingMessage, url: URL) => acceptSocket(engine, core, ws, url),
 
     handleHttp: createRest(engine, hub, config),
 

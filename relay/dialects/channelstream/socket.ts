@@ -1,13 +1,14 @@
 import type { WebSocket } from 'ws';
-import type { Hub } from '../../core/hub.js';
+import type { Core } from '../../core/core.js';
 import { reportSocketError } from '../../core/socket.js';
 import { PROTOCOL, type Engine } from './engine.js';
 import { uuidParse } from './wire.js';
 
 /** /ws?conn_id=: attaches a socket to a connection made by /connect. */
-export function acceptSocket(engine: Engine, hub: Hub, ws: WebSocket, url: URL): void {
+export function acceptSocket(engine: Engine, core: Core, ws: WebSocket, url: URL): void {
+  const { hub, delivery, routing } = core;
   const refuse = (code: number, reason: string): void => {
-    hub.log.add('info', 'close', `${PROTOCOL} socket refused: ${code} ${reason}`, { protocol: PROTOCOL, code, reason });
+    core.log.add('info', 'close', `${PROTOCOL} socket refused: ${code} ${reason}`, { protocol: PROTOCOL, code, reason });
     ws.close(code, reason);
   };
   const id = uuidParse(url.searchParams.get('conn_id'));
@@ -22,7 +23,8 @@ export function acceptSocket(engine: Engine, hub: Hub, ws: WebSocket, url: URL):
     if (conn.link.socket !== ws) return;
     // The content is ignored: any frame only says the client is alive.
     conn.link.heard();
-    hub.received(conn.peer, data.length);
+    if (!delivery.received(conn.peer, data)) return;
+    routing.note(conn.peer, data, null);
     engine.markActive(conn);
   });
   ws.on('pong', () => {
@@ -33,7 +35,7 @@ export function acceptSocket(engine: Engine, hub: Hub, ws: WebSocket, url: URL):
   });
   ws.on('error', (err: Error) => {
     // A socket another has replaced no longer speaks for the connection.
-    if (conn.link.socket === ws) reportSocketError(hub, conn.peer, ws, err);
+    if (conn.link.socket === ws) reportSocketError(core, conn.peer, ws, err);
   });
   engine.catchup(conn);
   // Attaching counts as activity, so a socket opened late is not collected before its first heartbeat (D8).

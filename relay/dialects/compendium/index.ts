@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import type { Peer } from '../../core/peer.js';
+import { whenReady } from '../../core/bus.js';
+import type { Peer, PeerView } from '../../core/peer.js';
 import { bindSocket, wsTransport } from '../../core/socket.js';
 import { remoteAddress } from '../../http/remote.js';
 import { injectJson, injectPeer } from '../inject.js';
@@ -14,8 +15,6 @@ import { InjectError, type Dialect, type DialectContext, type InjectTarget } fro
  */
 
 const PROTOCOL = 'compendium';
-/** The id a socket shows before its first INIT. */
-const NO_ADDRESS = '(no address)';
 
 /** The fields each message type must carry, besides `type`. */
 const REQUIRED: Readonly<Record<string, readonly string[]>> = {
@@ -29,6 +28,12 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
 const NOT_FOUND = JSON.stringify({ type: 'ERR', errCode: 404, errMsg: 'Socket address not found' });
 
 type Message = Record<string, unknown>;
+
+/** A socket's wire id: clients never see it (they know addresses), the console and the log do. */
+const socketId = (): string => `socket-${randomUUID().slice(0, 8)}`;
+
+/** Whether a socket has asked for an address, as its metadata shows. */
+const hasAddress = (p: PeerView): boolean => ((p.meta as { addresses?: unknown[] }).addresses?.length ?? 0) > 0;
 
 /** Input the original dies on: the socket is closed with 1011, and here the reason says why. */
 class BadMessage extends Error {}
@@ -52,52 +57,64 @@ function parse(data: Buffer, isBinary: boolean): Message {
   return m;
 }
 
-export function createCompendium({ hub, config }: DialectContext): Dialect {
+export function createCompendium(core: DialectContext): Dialect {
+  const { hub, routing, bus, config } = core;
   const keepalive = websocketsKeepalive(config.compendiumPingIntervalSeconds, config.compendiumPingTimeoutSeconds);
   const maxPayload = config.compendiumMaxMessageBytes;
-  /** Every live address. A socket's addresses all leave with it, however it closes (D3). */
-  const byAddress = new Map<string, Peer>();
-
-  const addressesOf = (peer: Peer): string[] => (peer.meta as { addresses: string[] }).addresses;
+  /**
+   * Each socket's live addresses, oldest first. The peer's wire id stays the one it got at
+   * connect; its addresses are claimed on the bus, so a ROUTE finds them on any node, and shown
+   * to the console as its metadata. They all leave with it, however it closes (D3).
+   */
+  const addresses = new WeakMap<Peer, string[]>();
 
   function init(peer: Peer): void {
     const address = randomUUID().replaceAll('-', '');
-    const mine = addressesOf(peer);
+    const mine = addresses.get(peer)!;
     mine.push(address);
-    byAddress.set(address, peer);
-    if (mine.length > config.compendiumMaxAddresses) byAddress.delete(mine.shift()!);
-    peer.id = address;
-    hub.route({ from: 'relay', to: { peer }, frame: JSON.stringify({ type: 'INITRESP', EpheWssAddr: address }) });
+    bus.claim(peer, address);
+    if (mine.length > config.compendiumMaxAddresses) bus.release(peer, mine.shift()!);
+    hub.describe(peer, { addresses: [...mine] });
+    routing.reply(peer, JSON.stringify({ type: 'INITRESP', EpheWssAddr: address }));
   }
 
-  function route(peer: Peer, m: Message, inbound: Buffer): void {
+  function route(peer: Peer, m: Message, inbound: Buffer): void | Promise<void> {
     const address = m.EpheWssAddr;
     // A list or an object cannot be a dict key in the original, which dies on it.
     if (typeof address === 'object' && address !== null) throw new BadMessage('EpheWssAddr must be a string');
-    const target = typeof address === 'string' ? byAddress.get(address) : undefined;
-    if (!target) {
-      hub.note(peer, inbound, typeof address === 'string' ? address : null);
-      hub.route({ from: 'relay', to: { peer }, frame: NOT_FOUND });
-      return;
-    }
-    hub.route({ from: peer, to: { peer: target }, frame: JSON.stringify({ type: 'DELIVER', msg: m.msg }), inbound });
+    if (typeof address !== 'string') return notFound(peer, inbound, null);
+    return whenReady(bus.named(PROTOCOL, address), (target) => {
+      if (!target) notFound(peer, inbound, address);
+      else routing.route({ from: peer, to: { protocol: PROTOCOL, key: target.key }, frame: JSON.stringify({ type: 'DELIVER', msg: m.msg }), inbound });
+    });
   }
 
-  function onFrame(peer: Peer, data: Buffer, isBinary: boolean): void {
+  function notFound(peer: Peer, inbound: Buffer, address: string | null): void {
+    routing.note(peer, inbound, address);
+    routing.reply(peer, NOT_FOUND);
+  }
+
+  function onFrame(peer: Peer, data: Buffer, isBinary: boolean): void | Promise<void> {
     let m: Message;
     try {
       m = parse(data, isBinary);
-      if (m.type === 'INIT') {
-        hub.note(peer, data);
-        init(peer);
-      } else if (m.type === 'ROUTE') route(peer, m, data);
-      // A well-formed INITRESP, DELIVER or ERR from a client is ignored, as the original does.
-      else hub.note(peer, data, null);
     } catch (err) {
       if (!(err instanceof BadMessage)) throw err;
-      hub.note(peer, data, null);
-      hub.close(peer, 1011, err.message);
+      return routing.refuse(peer, data, 1011, err.message);
     }
+    if (m.type === 'INIT') {
+      routing.note(peer, data);
+      init(peer);
+    } else if (m.type === 'ROUTE') {
+      try {
+        return route(peer, m, data);
+      } catch (err) {
+        if (!(err instanceof BadMessage)) throw err;
+        routing.refuse(peer, data, 1011, err.message);
+      }
+    }
+    // A well-formed INITRESP, DELIVER or ERR from a client is ignored, as the original does.
+    else routing.note(peer, data, null);
   }
 
   return {
@@ -110,20 +127,21 @@ export function createCompendium({ hub, config }: DialectContext): Dialect {
 
     accept(ws: WebSocket, req: IncomingMessage): void {
       const peer = hub.connect(
-        { protocol: PROTOCOL, id: NO_ADDRESS, transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), meta: { addresses: [] }, keepalive },
+        { protocol: PROTOCOL, id: socketId(), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), meta: { addresses: [] }, keepalive },
         (gone) => {
-          for (const address of addressesOf(gone)) byAddress.delete(address);
+          for (const address of addresses.get(gone)!) bus.release(gone, address);
         },
       );
-      bindSocket(hub, peer, ws, (data, isBinary) => onFrame(peer, data, isBinary));
+      addresses.set(peer, []);
+      bindSocket(core, peer, ws, (data, isBinary) => onFrame(peer, data, isBinary));
     },
 
     inject(target: InjectTarget, payload: string): number {
       const msg = injectJson(payload, 'a compendium msg is JSON (the Android app reads only an object)');
       const frame = JSON.stringify({ type: 'DELIVER', msg });
-      if (target.kind === 'peer') return hub.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
+      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
       if (target.kind === 'room') throw new InjectError('compendium has no rooms: send to one peer or to everyone');
-      return hub.route({ from: 'operator', to: { protocol: PROTOCOL, everyone: true, filter: (p) => addressesOf(p).length > 0 }, frame });
+      return routing.route({ from: 'operator', to: { protocol: PROTOCOL, everyone: true, filter: hasAddress }, frame });
     },
   };
 }

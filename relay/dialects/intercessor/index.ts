@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import type { Peer } from '../../core/peer.js';
+import type { Peer, PeerView } from '../../core/peer.js';
 import { bindSocket, wsTransport } from '../../core/socket.js';
 import { remoteAddress } from '../../http/remote.js';
 import { injectJson, injectPeer, refuseFilter } from '../inject.js';
@@ -36,7 +36,8 @@ function clientOf(path: string): string | undefined {
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-export function createIntercessor({ hub, config }: DialectContext): Dialect {
+export function createIntercessor(core: DialectContext): Dialect {
+  const { hub, routing, config } = core;
   const keepalive = websocketsKeepalive(config.intercessorPingIntervalSeconds, config.intercessorPingTimeoutSeconds);
   const maxPayload = config.intercessorMaxMessageBytes;
   const servers = new Map<string, Server>();
@@ -44,7 +45,7 @@ export function createIntercessor({ hub, config }: DialectContext): Dialect {
 
   /** A frame from the relay itself, to one peer. */
   const tell = (peer: Peer, type: string, message: unknown): void => {
-    hub.route({ from: 'relay', to: { peer }, frame: encodeFrame(RELAY_ID, peer.id, type, message) });
+    routing.reply(peer, encodeFrame(RELAY_ID, peer.id, type, message));
   };
 
   const hello = (peer: Peer): void =>
@@ -56,13 +57,12 @@ export function createIntercessor({ hub, config }: DialectContext): Dialect {
   /** Closes a socket the relay will not serve, through the hub so the console sees why. */
   function refuse(ws: WebSocket, req: IncomingMessage, code: number, reason: string): void {
     const peer = connect(ws, req);
-    bindSocket(hub, peer, ws, () => undefined);
+    bindSocket(core, peer, ws, () => undefined);
     hub.close(peer, code, reason);
   }
 
   function reject(peer: Peer, data: Buffer, code: number, reason: string): undefined {
-    hub.note(peer, data, null);
-    hub.close(peer, code, reason);
+    routing.refuse(peer, data, code, reason);
     return undefined;
   }
 
@@ -89,12 +89,12 @@ export function createIntercessor({ hub, config }: DialectContext): Dialect {
     hello(peer);
     servers.set(peer.id, { peer, clients });
     hub.join(peer, peer.id);
-    bindSocket(hub, peer, ws, (data, isBinary) => {
+    bindSocket(core, peer, ws, (data, isBinary) => {
       const frame = read(peer, data, isBinary);
       if (!frame) return;
       const client = clients.get(frame.to);
-      if (!client) hub.note(peer, data, frame.to);
-      else hub.route({ from: peer, to: { peer: client }, frame: encodeFrame(peer.id, client.id, frame.type, frame.message), inbound: data });
+      if (!client) routing.note(peer, data, frame.to);
+      else routing.route({ from: peer, to: { peer: client }, frame: encodeFrame(peer.id, client.id, frame.type, frame.message), inbound: data });
     });
   }
 
@@ -122,9 +122,9 @@ export function createIntercessor({ hub, config }: DialectContext): Dialect {
     server.clients.set(peer.id, peer);
     hub.join(peer, sid);
     tell(server.peer, 'PEER_JOINED', { id: peer.id });
-    bindSocket(hub, peer, ws, (data, isBinary) => {
+    bindSocket(core, peer, ws, (data, isBinary) => {
       const frame = read(peer, data, isBinary, sid);
-      if (frame) hub.route({ from: peer, to: { peer: server.peer }, frame: encodeFrame(peer.id, sid, frame.type, frame.message), inbound: data });
+      if (frame) routing.route({ from: peer, to: { peer: server.peer }, frame: encodeFrame(peer.id, sid, frame.type, frame.message), inbound: data });
     });
   }
 
@@ -149,13 +149,13 @@ export function createIntercessor({ hub, config }: DialectContext): Dialect {
       if (typeof body !== 'object' || body === null || typeof (body as { type?: unknown }).type !== 'string' || !('message' in body))
         throw new InjectError('an intercessor message is a JSON object with a string "type" and a "message"');
       const { type, message } = body as { type: string; message: unknown };
-      const frame = (r: Peer): string => encodeFrame(RELAY_ID, r.id, type, message);
-      if (target.kind === 'peer') return hub.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
+      const frame = (r: PeerView): string => encodeFrame(RELAY_ID, r.id, type, message);
+      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
       if (target.kind === 'room') {
         refuseFilter(PROTOCOL, target.filter);
-        return hub.route({ from: 'operator', to: { protocol: PROTOCOL, room: target.room }, frame });
+        return routing.route({ from: 'operator', to: { protocol: PROTOCOL, room: target.room }, frame });
       }
-      return hub.route({ from: 'operator', to: { protocol: PROTOCOL, everyone: true }, frame });
+      return routing.route({ from: 'operator', to: { protocol: PROTOCOL, everyone: true }, frame });
     },
   };
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import type { Peer } from '../../core/peer.js';
+import { whenReady } from '../../core/bus.js';
+import type { Peer, PeerView } from '../../core/peer.js';
 import { bindSocket, wsTransport } from '../../core/socket.js';
 import { remoteAddress } from '../../http/remote.js';
 import { injectObject, injectPeer } from '../inject.js';
@@ -20,7 +21,7 @@ interface Summary {
   peer_meta: string;
 }
 
-const summary = (p: Peer): Summary => ({ connection_id: p.id, peer_meta: p.meta as string });
+const summary = (p: PeerView): Summary => ({ connection_id: p.id, peer_meta: p.meta as string });
 const groupOf = (p: Peer): string => p.rooms.values().next().value as string;
 
 const isJsonSpace = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -61,7 +62,8 @@ function requested(req: IncomingMessage, url: URL, defaultGroup: string): { grou
   return { group, meta: (header(req, 'x-peer-meta') ?? url.searchParams.get('meta'))?.toLowerCase() };
 }
 
-export function createMsgRelay({ hub, config }: DialectContext): Dialect {
+export function createMsgRelay(core: DialectContext): Dialect {
+  const { hub, routing, bus, config } = core;
   const keepalive = {
     pingAfterMs: config.msgRelayPingAfterSeconds * 1000,
     closeAfterMs: config.msgRelayCloseAfterSeconds * 1000,
@@ -72,65 +74,71 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
   const maxPayload = config.msgRelayMaxFrameBytes;
 
   const reply = (peer: Peer, msg: Message): void => {
-    hub.deliver(peer, Buffer.from(JSON.stringify(msg)));
+    routing.reply(peer, JSON.stringify(msg));
   };
   const connectionId = (peer: Peer): Message => ({ from: HOST, to: peer.id, connection_id: peer.id, message_type: 'connection_id' });
 
   /** peer_connect / peer_disconnect go to the peer's own group only (D1). */
   const announce = (peer: Peer, group: string, messageType: 'peer_connect' | 'peer_disconnect'): void => {
     const about = summary(peer);
-    hub.route({
+    routing.route({
       from: 'relay',
       to: { protocol: PROTOCOL, room: group, except: peer },
       frame: (r) => JSON.stringify({ from: HOST, to: r.id, peer: about, message_type: messageType }),
     });
   };
 
-  const matcher = (filter: unknown): ((p: Peer) => boolean) => {
+  const matcher = (filter: unknown): ((p: PeerView) => boolean) => {
     if (typeof filter !== 'string') throw new TypeError('meta_filter');
     return (p) => fnmatch(p.meta as string, filter);
   };
 
-  function onText(peer: Peer, data: Buffer): void {
+  /** list_peers: the group's other members on every node, those the filter matches. */
+  function listPeers(peer: Peer, group: string, filter: unknown): void | Promise<void> {
+    const match = matcher(filter);
+    return whenReady(bus.members(PROTOCOL, group), (members) => {
+      const list: Summary[] = [];
+      for (const p of members) if (p.key !== peer.key && match(p)) list.push(summary(p));
+      reply(peer, { from: HOST, to: peer.id, peer_list: list, message_type: 'peer_list', meta_filter: filter });
+    });
+  }
+
+  function onText(peer: Peer, data: Buffer): void | Promise<void> {
     const text = data.toString();
     if (text === 'ping') {
-      hub.note(peer, text);
-      hub.deliver(peer, Buffer.from('pong'));
+      routing.note(peer, text);
+      routing.reply(peer, 'pong');
       return;
     }
     let msg: unknown;
     try {
       msg = JSON.parse(text);
     } catch {
-      hub.close(peer, 1008, 'messages must be in JSON format');
+      routing.refuse(peer, text, 1008, 'messages must be in JSON format');
       return;
     }
     if (typeof msg !== 'object' || msg === null || Array.isArray(msg) || !('to' in msg)) {
-      hub.close(peer, 1008, 'the message must be addressed to somewhere');
+      routing.refuse(peer, text, 1008, 'the message must be addressed to somewhere');
       return;
     }
     const m = msg as Message;
     const group = groupOf(peer);
     if ('meta_filter' in m && typeof m.meta_filter !== 'string' && (m.to === 'group' || (m.to === HOST && m.command === 'list_peers'))) {
-      hub.close(peer, 1008, 'meta_filter must be a string');
+      routing.refuse(peer, text, 1008, 'meta_filter must be a string');
       return;
     }
     if (m.to === HOST && m.command === 'connection_id') {
-      hub.note(peer, text);
+      routing.note(peer, text);
       reply(peer, connectionId(peer));
     } else if (m.to === HOST && m.command === 'list_peers') {
-      hub.note(peer, text);
-      if (!('meta_filter' in m)) return;
-      const match = matcher(m.meta_filter);
-      const list: Summary[] = [];
-      for (const p of hub.members(PROTOCOL, group)) if (p !== peer && match(p)) list.push(summary(p));
-      reply(peer, { from: HOST, to: peer.id, peer_list: list, message_type: 'peer_list', meta_filter: m.meta_filter });
+      routing.note(peer, text);
+      if ('meta_filter' in m) return listPeers(peer, group, m.meta_filter);
     } else if (m.to === 'group') {
       const filter = 'meta_filter' in m ? matcher(m.meta_filter) : () => false;
-      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, except: peer, filter }, frame: forwarded(data, m, peer), inbound: text });
+      routing.route({ from: peer, to: { protocol: PROTOCOL, room: group, except: peer, filter }, frame: forwarded(data, m, peer), inbound: text });
     } else {
       const id = typeof m.to === 'string' ? m.to : '';
-      hub.route({ from: peer, to: { protocol: PROTOCOL, room: group, id }, frame: forwarded(data, m, peer), inbound: text });
+      routing.route({ from: peer, to: { protocol: PROTOCOL, room: group, id }, frame: forwarded(data, m, peer), inbound: text });
     }
   }
 
@@ -153,13 +161,13 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
         { protocol: PROTOCOL, id: randomBytes(16).toString('base64url'), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), meta, keepalive },
         (gone) => announce(gone, group, 'peer_disconnect'),
       );
-      bindSocket(hub, peer, ws, (data, isBinary) => {
-        if (isBinary) hub.close(peer, 1003, 'Server Unsupported Data: Text Only');
-        else onText(peer, data);
+      bindSocket(core, peer, ws, (data, isBinary) => {
+        if (isBinary) routing.refuse(peer, data, 1003, 'Server Unsupported Data: Text Only');
+        else return onText(peer, data);
       });
       if (!hub.join(peer, group)) return;
       announce(peer, group, 'peer_connect');
-      hub.route({ from: 'relay', to: { peer }, frame: JSON.stringify(connectionId(peer)) });
+      reply(peer, connectionId(peer));
     },
 
     inject(target: InjectTarget, payload: string): number {
@@ -167,14 +175,14 @@ export function createMsgRelay({ hub, config }: DialectContext): Dialect {
       const stamp = (to: string): string => JSON.stringify({ ...base, to, from: HOST, message_type: 'peer_communication' });
       if (target.kind === 'peer') {
         const peer = injectPeer(hub, PROTOCOL, target.peer);
-        return hub.route({ from: 'operator', to: { peer }, frame: stamp(peer.id) });
+        return routing.route({ from: 'operator', to: { peer }, frame: stamp(peer.id) });
       }
       if (target.kind === 'room') {
         const filter = target.filter ? matcher(target.filter) : undefined;
         const frame = JSON.stringify({ ...base, to: 'group', from: HOST, message_type: 'peer_communication', meta_filter: target.filter ?? '*' });
-        return hub.route({ from: 'operator', to: { protocol: PROTOCOL, room: target.room, filter }, frame });
+        return routing.route({ from: 'operator', to: { protocol: PROTOCOL, room: target.room, filter }, frame });
       }
-      return hub.route({ from: 'operator', to: { protocol: PROTOCOL, everyone: true }, frame: stamp('group') });
+      return routing.route({ from: 'operator', to: { protocol: PROTOCOL, everyone: true }, frame: stamp('group') });
     },
   };
 }

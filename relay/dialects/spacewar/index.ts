@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import type { Target } from '../../core/hub.js';
+import { whenReady, type Target } from '../../core/bus.js';
 import type { Peer } from '../../core/peer.js';
 import { bindSocket, wsTransport } from '../../core/socket.js';
 import { remoteAddress } from '../../http/remote.js';
@@ -20,38 +20,35 @@ const PROTOCOL = 'spacewar';
 const OPERATOR = '0';
 const NOT_TWO_PARTS = 'a message must be "<target> <message>": two parts separated by whitespace';
 
-export function createSpacewar({ hub, config }: DialectContext): Dialect {
+export function createSpacewar(core: DialectContext): Dialect {
+  const { hub, routing, bus, config } = core;
   const keepalive = websocketsKeepalive(config.spacewarPingIntervalSeconds, config.spacewarPingTimeoutSeconds);
   const maxPayload = config.spacewarMaxMessageBytes;
-  /** The next id of each room that has members. */
-  const nextId = new Map<string, number>();
 
   const tell = (peer: Peer, frame: string): void => {
-    hub.route({ from: 'relay', to: { peer }, frame });
+    routing.reply(peer, frame);
   };
 
   function leave(peer: Peer, room: string): void {
-    hub.route({ from: 'relay', to: { protocol: PROTOCOL, room }, frame: `${peer.id} quit` });
-    if (hub.roomSize(PROTOCOL, room) === 0) nextId.delete(room);
+    routing.route({ from: 'relay', to: { protocol: PROTOCOL, room }, frame: `${peer.id} quit` });
   }
 
   function onFrame(peer: Peer, room: string, data: Buffer, isBinary: boolean): void {
     if (isBinary) {
       // Bytes split on ASCII whitespace, and a bytes target never equals an id or "*": dropped.
-      hub.note(peer, data, null);
-      if (!bytesSplitInTwo(data)) hub.close(peer, 1011, NOT_TWO_PARTS);
+      if (bytesSplitInTwo(data)) routing.note(peer, data, null);
+      else routing.refuse(peer, data, 1011, NOT_TWO_PARTS);
       return;
     }
     const parts = splitTwo(data.toString());
     if (!parts) {
-      hub.note(peer, data, null);
-      hub.close(peer, 1011, NOT_TWO_PARTS);
+      routing.refuse(peer, data, 1011, NOT_TWO_PARTS);
       return;
     }
     const [target, message] = parts;
     const frame = `${peer.id} ${message}`;
     const to: Target = target === '*' ? { protocol: PROTOCOL, room, except: peer } : { protocol: PROTOCOL, room, id: target };
-    hub.route({ from: peer, to, frame, inbound: data });
+    routing.route({ from: peer, to, frame, inbound: data });
   }
 
   return {
@@ -64,29 +61,29 @@ export function createSpacewar({ hub, config }: DialectContext): Dialect {
 
     accept(ws: WebSocket, req: IncomingMessage): void {
       const room = req.url ?? '/';
-      const id = nextId.get(room) ?? 1;
-      nextId.set(room, id + 1);
-      const existing = [...hub.members(PROTOCOL, room)];
-      const peer = hub.connect(
-        { protocol: PROTOCOL, id: String(id), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), keepalive },
-        (gone) => leave(gone, room),
-      );
-      // All at once, so no message can reach the room between the notices and the membership (D4).
-      hub.join(peer, room);
-      tell(peer, `${id} self`);
-      for (const member of existing) tell(peer, `${member.id} join`);
-      hub.route({ from: 'relay', to: { protocol: PROTOCOL, room, except: peer }, frame: `${id} join` });
-      bindSocket(hub, peer, ws, (data, isBinary) => onFrame(peer, room, data, isBinary));
+      void whenReady(bus.number(PROTOCOL, room), (id) => {
+        const existing = [...hub.members(PROTOCOL, room)];
+        const peer = hub.connect(
+          { protocol: PROTOCOL, id: String(id), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), keepalive },
+          (gone) => leave(gone, room),
+        );
+        // All at once, so no message can reach the room between the notices and the membership (D4).
+        hub.join(peer, room);
+        tell(peer, `${id} self`);
+        for (const member of existing) tell(peer, `${member.id} join`);
+        routing.route({ from: 'relay', to: { protocol: PROTOCOL, room, except: peer }, frame: `${id} join` });
+        bindSocket(core, peer, ws, (data, isBinary) => onFrame(peer, room, data, isBinary));
+      });
     },
 
     inject(target: InjectTarget, payload: string): number {
       const frame = `${OPERATOR} ${payload}`;
-      if (target.kind === 'peer') return hub.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
+      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
       if (target.kind === 'room') {
         refuseFilter(PROTOCOL, target.filter);
-        return hub.route({ from: 'operator', to: { protocol: PROTOCOL, room: target.room }, frame });
+        return routing.route({ from: 'operator', to: { protocol: PROTOCOL, room: target.room }, frame });
       }
-      return hub.route({ from: 'operator', to: { protocol: PROTOCOL, everyone: true }, frame });
+      return routing.route({ from: 'operator', to: { protocol: PROTOCOL, everyone: true }, frame });
     },
   };
 }
