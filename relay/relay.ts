@@ -1,4 +1,5 @@
-import { pinnedListeners } from './config/load.js';
+import { RedisBus } from './cluster/redis-bus.js';
+import { clusterTarget, pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
 import { createCore, type Core } from './core/core.js';
 import type { Hub } from './core/hub.js';
@@ -21,16 +22,31 @@ export class Relay {
   readonly hub: Hub;
   readonly dialects: Map<ProtocolName, Dialect>;
   readonly server: RelayServer;
+  readonly startedAt = Date.now();
   listeners: ListenerInfo[] = [];
+  /** The cluster bus, when the relay is a node of one (`cluster`). */
+  readonly cluster: RedisBus | undefined;
 
   constructor(public config: Config) {
     this.tap = new TrafficTap(config.tapCapacity);
+    const target = clusterTarget(config);
+    let cluster: RedisBus | undefined;
     this.core = createCore(this.log, {
       maxQueueBytes: config.maxQueueBytes,
       ratePerSecond: config.rateLimitPerSecond,
       rateBurst: config.rateLimitBurst,
       maxRooms: config.maxRooms,
+      bus: target
+        ? (hub, delivery) =>
+            (cluster = new RedisBus(hub, delivery, {
+              target,
+              timeoutMs: config.clusterNodeTimeoutSeconds * 1000,
+              log: this.log,
+              info: () => ({ urls: this.listeners.flatMap((l) => l.urls), startedAt: this.startedAt }),
+            }))
+        : undefined,
     });
+    this.cluster = cluster;
     this.core.observers.add(new TapRecorder(this.tap));
     this.hub = this.core.hub;
     this.dialects = createDialects({ ...this.core, config });
@@ -43,6 +59,8 @@ export class Relay {
   }
 
   async start(): Promise<ListenerInfo[]> {
+    // A node joins the cluster before it takes a client: its first peers need the registry.
+    await this.cluster?.start();
     await this.listen();
     this.core.keepalive.start(this.config.keepaliveTickSeconds * 1000);
     return this.listeners;

@@ -6,6 +6,7 @@ import type { Peer, PeerView } from '../../core/peer.js';
 import { bindSocket, wsTransport } from '../../core/socket.js';
 import { remoteAddress } from '../../http/remote.js';
 import { injectObject, injectPeer } from '../inject.js';
+import { localWitnesses } from '../presence.js';
 import { type Dialect, type DialectContext, type InjectTarget } from '../types.js';
 import { fnmatch } from './fnmatch.js';
 
@@ -78,15 +79,24 @@ export function createMsgRelay(core: DialectContext): Dialect {
   };
   const connectionId = (peer: Peer): Message => ({ from: HOST, to: peer.id, connection_id: peer.id, message_type: 'connection_id' });
 
-  /** peer_connect / peer_disconnect go to the peer's own group only (D1). */
-  const announce = (peer: Peer, group: string, messageType: 'peer_connect' | 'peer_disconnect'): void => {
-    const about = summary(peer);
-    routing.route({
-      from: 'relay',
-      to: { protocol: PROTOCOL, room: group, except: peer },
-      frame: (r) => JSON.stringify({ from: HOST, to: r.id, peer: about, message_type: messageType }),
-    });
+  /**
+   * peer_connect / peer_disconnect go to the peer's own group only (D1). Presence comes from the
+   * bus, in the order every node agrees on; each node tells its own members.
+   */
+  const announce = (about: PeerView, group: string, messageType: 'peer_connect' | 'peer_disconnect'): void => {
+    const summarized = summary(about);
+    void whenReady(localWitnesses(core, group, about, messageType === 'peer_connect'), (peers) =>
+      routing.route({
+        from: 'relay',
+        to: { protocol: PROTOCOL, room: group, peers },
+        frame: (r) => JSON.stringify({ from: HOST, to: r.id, peer: summarized, message_type: messageType }),
+      }),
+    );
   };
+  bus.watch(PROTOCOL, {
+    entered: (view, group) => announce(view, group, 'peer_connect'),
+    exited: (view, group) => announce(view, group, 'peer_disconnect'),
+  });
 
   const matcher = (filter: unknown): ((p: PeerView) => boolean) => {
     if (typeof filter !== 'string') throw new TypeError('meta_filter');
@@ -157,16 +167,12 @@ export function createMsgRelay(core: DialectContext): Dialect {
 
     accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
       const { group, meta = randomBytes(2).toString('hex') } = requested(req, url, config.msgRelayDefaultGroup);
-      const peer = hub.connect(
-        { protocol: PROTOCOL, id: randomBytes(16).toString('base64url'), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), meta, keepalive },
-        (gone) => announce(gone, group, 'peer_disconnect'),
-      );
+      const peer = hub.connect({ protocol: PROTOCOL, id: randomBytes(16).toString('base64url'), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), meta, keepalive });
       bindSocket(core, peer, ws, (data, isBinary) => {
         if (isBinary) routing.refuse(peer, data, 1003, 'Server Unsupported Data: Text Only');
         else return onText(peer, data);
       });
       if (!hub.join(peer, group)) return;
-      announce(peer, group, 'peer_connect');
       reply(peer, connectionId(peer));
     },
 

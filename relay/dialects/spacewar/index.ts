@@ -2,10 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { whenReady, type Target } from '../../core/bus.js';
 import type { Peer } from '../../core/peer.js';
-import { bindSocket, wsTransport } from '../../core/socket.js';
+import { bindSocket, fitReason, wsTransport } from '../../core/socket.js';
 import { remoteAddress } from '../../http/remote.js';
 import { injectPeer, refuseFilter } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
+import { localWitnesses, membersBefore } from '../presence.js';
 import type { Dialect, DialectContext, InjectTarget } from '../types.js';
 import { bytesSplitInTwo, splitTwo } from './split.js';
 
@@ -29,9 +30,25 @@ export function createSpacewar(core: DialectContext): Dialect {
     routing.reply(peer, frame);
   };
 
-  function leave(peer: Peer, room: string): void {
-    routing.route({ from: 'relay', to: { protocol: PROTOCOL, room }, frame: `${peer.id} quit` });
-  }
+  const tellRoom = (room: string, peers: Peer[], frame: string): void => {
+    routing.route({ from: 'relay', to: { protocol: PROTOCOL, room, peers }, frame });
+  };
+
+  // Presence comes from the bus, in the order every node agrees on, and each node tells its own
+  // peers (D4: a joiner hears of the members before it, and they of it, before any message).
+  bus.watch(PROTOCOL, {
+    entered(view, room) {
+      if (hub.peer(view.key) === view)
+        void whenReady(membersBefore(core, room, view), (before) => {
+          tell(view as Peer, `${view.id} self`);
+          for (const member of before) tell(view as Peer, `${member.id} join`);
+        });
+      void whenReady(localWitnesses(core, room, view, true), (peers) => tellRoom(room, peers, `${view.id} join`));
+    },
+    exited(view, room) {
+      void whenReady(localWitnesses(core, room, view, false), (peers) => tellRoom(room, peers, `${view.id} quit`));
+    },
+  });
 
   function onFrame(peer: Peer, room: string, data: Buffer, isBinary: boolean): void {
     if (isBinary) {
@@ -61,19 +78,17 @@ export function createSpacewar(core: DialectContext): Dialect {
 
     accept(ws: WebSocket, req: IncomingMessage): void {
       const room = req.url ?? '/';
-      void whenReady(bus.number(PROTOCOL, room), (id) => {
-        const existing = [...hub.members(PROTOCOL, room)];
-        const peer = hub.connect(
-          { protocol: PROTOCOL, id: String(id), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), keepalive },
-          (gone) => leave(gone, room),
-        );
-        // All at once, so no message can reach the room between the notices and the membership (D4).
-        hub.join(peer, room);
-        tell(peer, `${id} self`);
-        for (const member of existing) tell(peer, `${member.id} join`);
-        routing.route({ from: 'relay', to: { protocol: PROTOCOL, room, except: peer }, frame: `${id} join` });
+      // The number may come from another node: the client's first frames wait for it.
+      ws.pause();
+      const admit = (id: number): void => {
+        if (ws.readyState !== ws.OPEN) return;
+        const peer = hub.connect({ protocol: PROTOCOL, id: String(id), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), keepalive });
         bindSocket(core, peer, ws, (data, isBinary) => onFrame(peer, room, data, isBinary));
-      });
+        hub.join(peer, room);
+        ws.resume();
+      };
+      const numbered = whenReady(bus.number(PROTOCOL, room), admit);
+      if (numbered instanceof Promise) numbered.catch((err: Error) => ws.close(1013, fitReason(`cannot join ${room} now: ${err.message}`)));
     },
 
     inject(target: InjectTarget, payload: string): number {
