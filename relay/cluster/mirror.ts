@@ -72,11 +72,12 @@ export interface Snapshot {
 
 /**
  * What changed, in the order it did. A peer that comes brings its rooms as `entered` after
- * `joined`; one that goes leaves them as `exited` before `left`.
+ * `joined`; one that goes leaves them as `exited` before `left`. An entry found by comparing
+ * registries (a node registering again, a resync) is `late`: nobody here heard of it yet.
  */
 export type Change =
   | { kind: 'joined'; peer: ClusterPeer }
-  | { kind: 'entered'; peer: ClusterPeer; room: string }
+  | { kind: 'entered'; peer: ClusterPeer; room: string; late?: boolean }
   | { kind: 'exited'; peer: ClusterPeer; room: string }
   | { kind: 'described'; peer: ClusterPeer }
   | { kind: 'left'; peer: ClusterPeer; code: number; reason: string };
@@ -146,7 +147,7 @@ export class ClusterMirror {
     }
     if (event.s <= this.seq) return [];
     this.seq = event.s;
-    if (event.e === 'join') return this.add(fromRecord(event.peer));
+    if (event.e === 'join') return this.add(fromRecord(event.peer), false);
     if (event.e === 'node') return this.replaceNode(event.n, event.peers.map(fromRecord), `node ${event.n} registered again`);
     if (event.e === 'gone') {
       const changes = this.replaceNode(event.n, [], `node ${event.n} left the cluster`);
@@ -199,7 +200,7 @@ export class ClusterMirror {
     for (const node of snapshot.nodes) this.nodes.set(node.name, node.info);
     for (const peer of ordered) {
       const was = known.get(peer.key);
-      const added = this.add(peer);
+      const added = this.add(peer, true);
       if (!was) changes.push(...added);
       else changes.push(...roomChanges(was, peer));
     }
@@ -215,14 +216,14 @@ export class ClusterMirror {
     for (const peer of peers) {
       const was = this.peers.get(peer.key);
       if (was) this.remove(was, 1001, reason);
-      const added = this.add(peer);
+      const added = this.add(peer, true);
       changes.push(...(was ? roomChanges(was, peer) : added));
     }
     if (!this.nodes.has(node)) this.nodes.set(node, undefined);
     return changes;
   }
 
-  private add(peer: ClusterPeer): Change[] {
+  private add(peer: ClusterPeer, late: boolean): Change[] {
     this.peers.set(peer.key, peer);
     let mine = this.byNode.get(peer.node);
     if (!mine) this.byNode.set(peer.node, (mine = new Set()));
@@ -232,7 +233,7 @@ export class ClusterMirror {
     const changes: Change[] = [{ kind: 'joined', peer }];
     for (const room of peer.rooms.keys()) {
       this.index(peer, room);
-      changes.push({ kind: 'entered', peer, room });
+      changes.push(late ? { kind: 'entered', peer, room, late } : { kind: 'entered', peer, room });
     }
     return changes;
   }
@@ -273,7 +274,7 @@ export class ClusterMirror {
 function roomChanges(was: ClusterPeer, now: ClusterPeer): Change[] {
   const changes: Change[] = [];
   for (const room of was.rooms.keys()) if (!now.rooms.has(room)) changes.push({ kind: 'exited', peer: now, room });
-  for (const room of now.rooms.keys()) if (!was.rooms.has(room)) changes.push({ kind: 'entered', peer: now, room });
+  for (const room of now.rooms.keys()) if (!was.rooms.has(room)) changes.push({ kind: 'entered', peer: now, room, late: true });
   return changes;
 }
 

@@ -275,7 +275,7 @@ export class RedisBus implements Bus {
     for (const c of changes) {
       if (c.kind !== 'entered' && c.kind !== 'exited') continue;
       const view = this.local(c.peer) ?? c.peer;
-      if (c.kind === 'entered') this.watchers.entered(view, c.room);
+      if (c.kind === 'entered') this.watchers.entered(view, c.room, c.late ?? false);
       else this.watchers.exited(view, c.room);
     }
   }

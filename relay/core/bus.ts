@@ -39,7 +39,11 @@ export interface Sent {
  * changes.
  */
 export interface RoomWatcher {
-  entered?(peer: PeerView, room: string): void;
+  /**
+   * `late`: the cluster learnt of this entry by comparing registries after an outage, so every
+   * member here is to be told, not only those that came before it.
+   */
+  entered?(peer: PeerView, room: string, late: boolean): void;
   exited?(peer: PeerView, room: string): void;
 }
 

@@ -16,8 +16,8 @@ export class RoomWatchers {
     };
   }
 
-  entered(peer: PeerView, room: string): void {
-    for (const w of this.lists.get(peer.protocol)!) w.entered?.(peer, room);
+  entered(peer: PeerView, room: string, late = false): void {
+    for (const w of this.lists.get(peer.protocol)!) w.entered?.(peer, room, late);
   }
 
   exited(peer: PeerView, room: string): void {

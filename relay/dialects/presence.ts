@@ -4,15 +4,15 @@ import type { DialectContext } from './types.js';
 
 /**
  * Who on this node hears that `about` entered or left a room: this node's members in the bus's
- * order of the room, except `about` itself; for an entry, only those who were there before it
- * (a member that joined after it hears of it in its own welcome, where there is one).
+ * order of the room, except `about` itself; for an entry (`before`), only those who were there
+ * before it (a member that joined after it hears of it in its own welcome, where there is one).
  */
-export function localWitnesses(core: DialectContext, room: string, about: PeerView, entry: boolean): Later<Peer[]> {
+export function localWitnesses(core: DialectContext, room: string, about: PeerView, before: boolean): Later<Peer[]> {
   return whenReady(core.bus.members(about.protocol, room), (members) => {
     const out: Peer[] = [];
     for (const m of members) {
       if (m.key === about.key) {
-        if (entry) break;
+        if (before) break;
         continue;
       }
       const mine = core.hub.peer(m.key);

@@ -83,9 +83,9 @@ export function createMsgRelay(core: DialectContext): Dialect {
    * peer_connect / peer_disconnect go to the peer's own group only (D1). Presence comes from the
    * bus, in the order every node agrees on; each node tells its own members.
    */
-  const announce = (about: PeerView, group: string, messageType: 'peer_connect' | 'peer_disconnect'): void => {
+  const announce = (about: PeerView, group: string, messageType: 'peer_connect' | 'peer_disconnect', late = false): void => {
     const summarized = summary(about);
-    void whenReady(localWitnesses(core, group, about, messageType === 'peer_connect'), (peers) =>
+    void whenReady(localWitnesses(core, group, about, messageType === 'peer_connect' && !late), (peers) =>
       routing.route({
         from: 'relay',
         to: { protocol: PROTOCOL, room: group, peers },
@@ -94,7 +94,7 @@ export function createMsgRelay(core: DialectContext): Dialect {
     );
   };
   bus.watch(PROTOCOL, {
-    entered: (view, group) => announce(view, group, 'peer_connect'),
+    entered: (view, group, late) => announce(view, group, 'peer_connect', late),
     exited: (view, group) => announce(view, group, 'peer_disconnect'),
   });
 

@@ -37,13 +37,13 @@ export function createSpacewar(core: DialectContext): Dialect {
   // Presence comes from the bus, in the order every node agrees on, and each node tells its own
   // peers (D4: a joiner hears of the members before it, and they of it, before any message).
   bus.watch(PROTOCOL, {
-    entered(view, room) {
-      if (hub.peer(view.key) === view)
+    entered(view, room, late) {
+      if (!late && hub.peer(view.key) === view)
         void whenReady(membersBefore(core, room, view), (before) => {
           tell(view as Peer, `${view.id} self`);
           for (const member of before) tell(view as Peer, `${member.id} join`);
         });
-      void whenReady(localWitnesses(core, room, view, true), (peers) => tellRoom(room, peers, `${view.id} join`));
+      void whenReady(localWitnesses(core, room, view, !late), (peers) => tellRoom(room, peers, `${view.id} join`));
     },
     exited(view, room) {
       void whenReady(localWitnesses(core, room, view, false), (peers) => tellRoom(room, peers, `${view.id} quit`));
