@@ -1,6 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import { whenReady } from '../../core/bus.js';
 import type { Peer, PeerView } from '../../core/peer.js';
 import { bindSocket, wsTransport } from '../../core/socket.js';
 import { remoteAddress } from '../../http/remote.js';
@@ -19,11 +20,6 @@ const PROTOCOL = 'intercessor';
 const RELAY_ID = '0';
 const CLIENT_PREFIX = '/client/';
 
-interface Server {
-  peer: Peer;
-  clients: Map<string, Peer>;
-}
-
 /** The path without its query, exactly as sent: the server id is not percent-decoded. */
 const rawPath = (req: IncomingMessage): string => (req.url ?? '/').split('?', 1)[0]!;
 
@@ -37,10 +33,9 @@ function clientOf(path: string): string | undefined {
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 export function createIntercessor(core: DialectContext): Dialect {
-  const { hub, routing, config } = core;
+  const { hub, routing, bus, config } = core;
   const keepalive = websocketsKeepalive(config.intercessorPingIntervalSeconds, config.intercessorPingTimeoutSeconds);
   const maxPayload = config.intercessorMaxMessageBytes;
-  const servers = new Map<string, Server>();
   const passphrase = config.intercessorServerPassphrase ? sha256(config.intercessorServerPassphrase) : undefined;
 
   /** A frame from the relay itself, to one peer. */
@@ -84,47 +79,62 @@ export function createIntercessor(core: DialectContext): Dialect {
       refuse(ws, req, 1008, 'a passphrase is needed: connect to /server?passphrase=...');
       return;
     }
-    const clients = new Map<string, Peer>();
-    const peer = connect(ws, req, () => serverGone(peer, clients));
+    const peer = connect(ws, req, (gone) => bus.release(gone, gone.id));
     hello(peer);
-    servers.set(peer.id, { peer, clients });
+    // Its clients find it by its id from any node; its room holds it and them.
+    bus.claim(peer, peer.id);
     hub.join(peer, peer.id);
     bindSocket(core, peer, ws, (data, isBinary) => {
       const frame = read(peer, data, isBinary);
       if (!frame) return;
-      const client = clients.get(frame.to);
-      if (!client) routing.note(peer, data, frame.to);
-      else routing.route({ from: peer, to: { peer: client }, frame: encodeFrame(peer.id, client.id, frame.type, frame.message), inbound: data });
+      return whenReady(bus.members(PROTOCOL, peer.id), (members) => {
+        const client = members.find((m) => m.id === frame.to && m.key !== peer.key);
+        if (!client) routing.note(peer, data, frame.to);
+        else routing.route({ from: peer, to: { protocol: PROTOCOL, key: client.key }, frame: encodeFrame(peer.id, client.id, frame.type, frame.message), inbound: data });
+      });
     });
   }
 
-  /** Clients are told their server left (with the server's id, D7), then closed. */
-  function serverGone(server: Peer, clients: Map<string, Peer>): void {
-    const sid = server.id;
-    servers.delete(sid);
-    for (const client of [...clients.values()]) {
-      tell(client, 'PEER_GONE', { id: sid });
-      hub.close(client, 1000, `the server ${sid} has left`);
-    }
-  }
+  /** The server of a room, when this node holds it. */
+  const localServer = (sid: string): Peer | undefined => hub.member(PROTOCOL, sid, sid);
+
+  // Presence, from the bus in the order every node agrees on: each node tells its own peers.
+  bus.watch(PROTOCOL, {
+    entered(view, sid) {
+      const server = localServer(sid);
+      if (server && view.id !== sid) tell(server, 'PEER_JOINED', { id: view.id });
+    },
+    exited(view, sid) {
+      if (view.id !== sid) {
+        const server = localServer(sid);
+        if (server) tell(server, 'PEER_GONE', { id: view.id });
+        return;
+      }
+      // The server left: its clients here are told (with the server's id, D7), then closed.
+      for (const client of [...hub.members(PROTOCOL, sid)]) {
+        tell(client, 'PEER_GONE', { id: sid });
+        hub.close(client, 1000, `the server ${sid} has left`);
+      }
+    },
+  });
 
   function acceptClient(ws: WebSocket, req: IncomingMessage, sid: string): void {
-    const server = servers.get(sid);
-    if (!server) {
-      refuse(ws, req, 1008, `no server with id ${sid} is connected`);
-      return;
-    }
-    const peer = connect(ws, req, (gone) => {
-      if (!server.clients.delete(gone.id) || servers.get(sid) !== server) return;
-      tell(server.peer, 'PEER_GONE', { id: gone.id });
-    });
-    hello(peer);
-    server.clients.set(peer.id, peer);
-    hub.join(peer, sid);
-    tell(server.peer, 'PEER_JOINED', { id: peer.id });
-    bindSocket(core, peer, ws, (data, isBinary) => {
-      const frame = read(peer, data, isBinary, sid);
-      if (frame) routing.route({ from: peer, to: { peer: server.peer }, frame: encodeFrame(peer.id, sid, frame.type, frame.message), inbound: data });
+    // The server may be on another node: the client's first frames wait for the answer.
+    ws.pause();
+    void whenReady(bus.named(PROTOCOL, sid), (server) => {
+      if (ws.readyState !== ws.OPEN) return;
+      ws.resume();
+      if (!server || server.id !== sid) {
+        refuse(ws, req, 1008, `no server with id ${sid} is connected`);
+        return;
+      }
+      const peer = connect(ws, req);
+      hello(peer);
+      hub.join(peer, sid);
+      bindSocket(core, peer, ws, (data, isBinary) => {
+        const frame = read(peer, data, isBinary, sid);
+        if (frame) routing.route({ from: peer, to: { protocol: PROTOCOL, room: sid, id: sid }, frame: encodeFrame(peer.id, sid, frame.type, frame.message), inbound: data });
+      });
     });
   }
 
