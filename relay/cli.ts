@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig, usage } from './config/load.js';
+import { ConfigError, loadLayers, usage } from './config/load.js';
 import { serveConsole, type ConsoleServer } from './console/http.js';
 import { LogWriter, isJournal, writeRelayLog } from './logging.js';
+import { packageVersion } from './http/static.js';
 import { Relay } from './relay.js';
 
 const EXIT_USAGE = 2;
@@ -17,6 +18,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(usage() + '\n');
     return;
   }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`switchboard ${packageVersion()}\n`);
+    return;
+  }
   if (command !== 'serve') fail(`unknown command "${command}" (try: switchboard serve --help)`, EXIT_USAGE);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(usage() + '\n');
@@ -24,9 +29,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   let relay: Relay;
   let consoleServer: ConsoleServer;
+  let warnings: string[];
   try {
-    relay = new Relay(loadConfig({ argv: rest, env: process.env }));
-    consoleServer = serveConsole(relay);
+    const layers = loadLayers({ argv: rest, env: process.env });
+    warnings = layers.warnings;
+    relay = new Relay(layers.config);
+    consoleServer = serveConsole(relay, { settingSources: layers.sources });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message, EXIT_USAGE);
     throw err;
@@ -35,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const out = new LogWriter((line) => process.stdout.write(line), logLevel, { format: logFormat, journal: isJournal(1, process.env) });
   // One line per listener with its URLs comes from the relay's own 'listen' events.
   writeRelayLog(relay, out);
+  for (const w of warnings) relay.log.add('warn', 'config', w);
   // Before the listeners are announced: whoever reads the announcement may signal at once.
   let stopping = false;
   const stop = (signal: string): void => {

@@ -1,7 +1,7 @@
 import { RedisBus } from './cluster/redis-bus.js';
 import { clusterTarget, pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
-import { createCore, type Core } from './core/core.js';
+import { createCore, type Core, type CoreOptions } from './core/core.js';
 import type { Hub } from './core/hub.js';
 import { EventLog } from './core/log.js';
 import { TapRecorder } from './core/record.js';
@@ -27,7 +27,11 @@ export class Relay {
   /** The cluster bus, when the relay is a node of one (`cluster`). */
   readonly cluster: RedisBus | undefined;
 
-  constructor(public config: Config) {
+  /** `bus` puts a bus other than the in-process one in the path (a cluster's). */
+  constructor(
+    public config: Config,
+    { bus }: Pick<CoreOptions, 'bus'> = {},
+  ) {
     this.tap = new TrafficTap(config.tapCapacity);
     const target = clusterTarget(config);
     let cluster: RedisBus | undefined;
@@ -44,7 +48,7 @@ export class Relay {
               log: this.log,
               info: () => ({ urls: this.listeners.flatMap((l) => l.urls), startedAt: this.startedAt }),
             }))
-        : undefined,
+        : bus,
     });
     this.cluster = cluster;
     this.core.observers.add(new TapRecorder(this.tap));

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// `npm start` (after the build): the desktop app where Electron's runtime is installed,
-// otherwise the headless relay with its console in the browser, after one line saying why.
+// `npm start`: installs the npm packages when they are missing or stale, builds what is stale,
+// then opens the desktop app where Electron's runtime is installed, otherwise serves the relay
+// headless with its console in the browser, after one line saying why.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ensureBuild, ensurePackages, root } from './prepare.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+/** The runtime download is bounded: a machine without internet access must not wait long for it. */
+const FETCH_TIMEOUT_MS = 300_000;
 
 /**
  * The Electron executable if it is installed and runs, else why not. It never calls
@@ -32,7 +34,7 @@ function findElectron() {
     // On a terminal, a note while it downloads, erased after: the outcome is still one line.
     const tty = process.stderr.isTTY;
     if (tty) process.stderr.write("switchboard: fetching Electron's runtime (first run)...");
-    spawnSync(process.execPath, [join(pkgDir, 'install.js')], { stdio: 'ignore', timeout: 300_000 });
+    spawnSync(process.execPath, [join(pkgDir, 'install.js')], { stdio: 'ignore', timeout: FETCH_TIMEOUT_MS });
     if (tty) process.stderr.write('\r\x1b[K');
   }
   const bin = where();
@@ -49,6 +51,8 @@ function run(command, argv) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
+ensurePackages();
+ensureBuild();
 const electron = findElectron();
 if (electron.bin) run(electron.bin, [root, ...args]);
 else {

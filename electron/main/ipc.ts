@@ -31,10 +31,9 @@ export class ConsoleIpc {
     const ws = this.sessionFor(e);
     if (!ws) return { ok: false, error: 'this page may not use the console API' };
     if (!isConsoleOp(op)) return { ok: false, error: `unknown console op ${JSON.stringify(op)}` };
-    if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params)))
-      return { ok: false, error: `params of "${op}" must be an object` };
     try {
-      return { ok: true, result: await ws.session.request(op, (params ?? {}) as never) };
+      // The service checks every parameter, as it does for the browser console's.
+      return { ok: true, result: await ws.session.request(op, params as never) };
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
     }

@@ -1,29 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import { CONSOLE_CSP } from '../../relay/console/csp.js';
 
 /** The window's pages come from app://switchboard/, a standard, secure origin of their own. */
 export const SCHEME = 'app';
 const HOST = 'switchboard';
 export const APP_ORIGIN = `${SCHEME}://${HOST}`;
 export const CONSOLE_URL = `${APP_ORIGIN}/console/`;
-
-/**
- * Scripts and styles only from the bundle, no eval, no plugins, no frames, and network only back
- * to the app's own origin: the console talks to main over IPC. Inline style attributes are
- * allowed because they cannot run code and UI libraries set them.
- */
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -58,7 +41,7 @@ export function bundleFile(rendererDir: string, url: string): string | undefined
 /** Answers an app:// request from the renderer bundle, always with the CSP. */
 export async function serveBundle(rendererDir: string, request: Request): Promise<Response> {
   const file = request.method === 'GET' ? bundleFile(rendererDir, request.url) : undefined;
-  const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' };
+  const headers = { 'content-security-policy': CONSOLE_CSP, 'x-content-type-options': 'nosniff' };
   if (file) {
     try {
       const body = await readFile(file);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ProxyTrust } from '../http/remote.js';
-import { PROTOCOLS, SCHEMA, defaults, type Config, type ConfigKey, type KeySpec, type ProtocolName } from './schema.js';
+import { PROTOCOLS, SCHEMA, defaults, type Config, type ConfigKey, type KeySpec, type ProtocolName, type SettingSources } from './schema.js';
 
 /** A configuration problem, always naming the key (or flag, or file) at fault. */
 export class ConfigError extends Error {
@@ -51,7 +51,8 @@ function applyObject(target: Record<string, unknown>, obj: unknown, source: stri
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ConfigError(`${source}: expected a JSON object of settings`);
   for (const [key, raw] of Object.entries(obj)) {
     if (key === '$schema' || key.startsWith('//')) continue;
-    const spec = SPECS[key];
+    // Own keys only: "__proto__", "constructor" or "toString" is an unknown key like any other.
+    const spec = Object.hasOwn(SPECS, key) ? SPECS[key] : undefined;
     if (!spec) throw new ConfigError(`${source}: unknown key "${key}"`);
     target[key] = coerce(spec, raw, `${source}: key "${key}"`);
   }
@@ -103,35 +104,82 @@ export interface LoadOptions {
   overrides?: Partial<Config>;
 }
 
+export interface Layers {
+  config: Config;
+  /** The config file that was read, if any: --config, SWITCHBOARD_CONFIG, or the given configFile. */
+  file: string | undefined;
+  /** The keys the environment or flags set, which win over the file at every start. */
+  sources: SettingSources;
+  /** Problems that do not stop the relay, one line each (an unknown SWITCHBOARD_* variable). */
+  warnings: string[];
+}
+
+const ENV_PREFIX = 'SWITCHBOARD_';
+const CONFIG_ENV = 'SWITCHBOARD_CONFIG';
+
 /** defaults, then the config file, then the environment, then flags, then overrides. */
 export function loadConfig(opts: LoadOptions = {}): Config {
+  return loadLayers(opts).config;
+}
+
+/** loadConfig, telling also which file was read, which keys the environment and flags set, and what was ignored. */
+export function loadLayers(opts: LoadOptions = {}): Layers {
   const parsed = parseFlags(opts.argv ?? []);
   const out: Record<string, unknown> = { ...defaults() };
-  const file = parsed.configFile ?? opts.env?.SWITCHBOARD_CONFIG ?? opts.configFile;
-  if (file) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`config file "${file}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError(`config file "${file}": not valid JSON (${(err as Error).message})`);
-    }
-    applyObject(out, json, `config file "${file}"`);
-  }
+  const file = parsed.configFile ?? opts.env?.[CONFIG_ENV] ?? opts.configFile;
+  if (file) applyObject(out, readConfigFile(file), `config file "${file}"`);
+  const sources: SettingSources = {};
+  const warnings: string[] = [];
   for (const [name, raw] of Object.entries(opts.env ?? {})) {
-    if (!name.startsWith('SWITCHBOARD_') || name === 'SWITCHBOARD_CONFIG' || raw === undefined) continue;
+    if (!name.startsWith(ENV_PREFIX) || name === CONFIG_ENV || raw === undefined) continue;
     const key = byEnv.get(name);
-    if (!key) throw new ConfigError(`unknown environment variable "${name}"`);
+    // A deployer's environment carries variables meant for other versions and tools: ignore, but say so.
+    if (!key) {
+      warnings.push(`unknown environment variable "${name}" is ignored (did you mean ${nearest(name, [...byEnv.keys(), CONFIG_ENV])}?)`);
+      continue;
+    }
     out[key] = coerce(SCHEMA[key], raw, `environment variable "${name}"`);
+    sources[key] = { from: 'environment', name };
   }
   Object.assign(out, parsed.flags);
+  for (const key of Object.keys(parsed.flags) as ConfigKey[]) sources[key] = { from: 'flag', name: flagName(key) };
   if (opts.overrides) applyObject(out, opts.overrides, 'settings');
-  return validate(out as Config);
+  return { config: validate(out as Config), file, sources, warnings };
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`config file "${file}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new ConfigError(`config file "${file}": not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** The candidate closest to `name` by edit distance (a misspelt variable's likely meaning). */
+export function nearest(name: string, candidates: readonly string[]): string {
+  let best = candidates[0]!;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 /** Checks between keys, which no single key's type can express. */

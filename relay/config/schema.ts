@@ -147,6 +147,13 @@ export const SCHEMA = {
     max: 600_000,
     doc: 'A connection whose TLS handshake or HTTP request headers are not complete this long after it opened is dropped.',
   },
+  bodyTimeoutMs: {
+    type: 'int',
+    default: 10_000,
+    min: 100,
+    max: 600_000,
+    doc: 'An HTTP request body (channelstream\'s REST API) not complete this long after its headers is answered 408 and its connection closed.',
+  },
   closeTimeoutMs: {
     type: 'int',
     default: 10_000,
@@ -364,6 +371,14 @@ type ValueOf<K extends KeySpec> = K extends IntKey
         : string;
 
 export type Config = { readonly [K in ConfigKey]: ValueOf<(typeof SCHEMA)[K]> };
+
+/** Where a setting above the config file came from: a SWITCHBOARD_* variable or a flag, which win at every start. */
+export interface SettingSource {
+  from: 'environment' | 'flag';
+  /** The variable or flag that set it, such as SWITCHBOARD_PORT or --port. */
+  name: string;
+}
+export type SettingSources = Partial<Record<ConfigKey, SettingSource>>;
 
 export function defaults(): Config {
   const out: Record<string, unknown> = {};

@@ -1,14 +1,17 @@
 import { bindsAllInterfaces } from '../config/schema.js';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { builtDir, packageRoot, staticRoute } from '../http/static.js';
+import { remoteAddress } from '../http/remote.js';
+import { builtDir, packageVersion, staticRoute } from '../http/static.js';
+import { CONSOLE_HEADERS } from './csp.js';
 import type { Relay } from '../relay.js';
 import { SHUTDOWN_CODE, SHUTDOWN_REASON } from '../relay.js';
+import { ConsoleError } from './errors.js';
+import { ConsoleGate, type GateRefusal } from './gate.js';
 import { ConsoleService, type ConsoleServiceOptions } from './service.js';
-import type { ConsoleOp, ConsoleRequestFrame, ConsoleServerFrame } from './types.js';
+import type { ConsoleRequestFrame, ConsoleServerFrame } from './types.js';
 
 export const CONSOLE_PATH = '/console/';
 export const CONSOLE_API_PATH = '/console/api';
@@ -19,10 +22,6 @@ const TRAFFIC_BACKLOG_BYTES = 1024 * 1024;
 const MAX_BACKLOG_BYTES = 32 * 1024 * 1024;
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const UNAUTHORIZED = 'The console token is missing or wrong. Open the console URL that switchboard printed at start (it ends in #token=...).\n';
-
-function packageVersion(root: string | undefined): string {
-  return root ? ((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '') : '';
-}
 
 export interface ConsoleServerOptions extends ConsoleServiceOptions {
   /** The built console; defaults to dist/console in the package. */
@@ -48,23 +47,33 @@ export interface ConsoleServer {
  * that its Overview links to (plain pages that speak msg-relay and spacewar like any client).
  */
 export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): ConsoleServer {
-  const root = packageRoot();
   const consolePages = staticRoute({
     prefix: CONSOLE_PATH,
     dir: options.staticDir ?? builtDir('console'),
     notBuilt: 'The console is not built. Run `npm run build` and reload.\n',
     fallbackToIndex: true,
+    headers: CONSOLE_HEADERS,
   });
-  const service = new ConsoleService(relay, { version: packageVersion(root), ...options });
+  const service = new ConsoleService(relay, { version: packageVersion(), ...options });
+  relay.server.metrics.gauge('switchboard_console_sessions', 'Open console sessions: browser consoles, app windows and the app itself.', () => service.sessionCount);
   const token = relay.config.consoleToken || randomBytes(18).toString('base64url');
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: false });
+
+  const gate = new ConsoleGate(token);
+  /** The gate's answer, logged when it is news; undefined lets the request in. */
+  const admit = (req: IncomingMessage, url: URL): GateRefusal | undefined => {
+    const refused = gate.check(req, url.searchParams.get('token'));
+    if (refused?.log) relay.log.add('warn', 'refused', `${remoteAddress(req)} ${CONSOLE_API_PATH}: ${refused.status} ${refused.reason}`, { code: refused.status, reason: refused.reason });
+    return refused;
+  };
+  const body = (r: GateRefusal): string => (r.status === 401 ? UNAUTHORIZED : `${r.reason}\n`);
 
   relay.server.addRoute((req, res, url) => {
     if (url.pathname !== CONSOLE_API_PATH) return consolePages(req, res, url);
     // A browser cannot read why an upgrade failed: the console asks here to tell a bad token from a dead relay.
-    const ok = tokenMatches(url.searchParams.get('token'), token);
-    res.writeHead(ok ? 426 : 401, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end(ok ? 'The console API is a WebSocket.\n' : UNAUTHORIZED);
+    const refused = admit(req, url);
+    res.writeHead(refused?.status ?? 426, { 'content-type': 'text/plain; charset=utf-8', ...refused?.headers });
+    res.end(refused ? body(refused) : 'The console API is a WebSocket.\n');
     return true;
   });
   relay.server.addRoute(
@@ -72,8 +81,10 @@ export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): 
   );
   relay.server.addUpgrade((req, socket, head, url) => {
     if (url.pathname !== CONSOLE_API_PATH) return false;
-    if (!tokenMatches(url.searchParams.get('token'), token)) {
-      refuse(socket, 401, 'Unauthorized', UNAUTHORIZED);
+    const refused = admit(req, url);
+    if (refused) {
+      relay.server.metrics.refused(refused.status);
+      refuse(socket, refused, body(refused));
       return true;
     }
     wss.handleUpgrade(req, socket, head, (ws) => bindConsoleSocket(service, relay, ws));
@@ -97,16 +108,10 @@ export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): 
   };
 }
 
-function tokenMatches(given: string | null, token: string): boolean {
-  if (given === null) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function refuse(socket: Duplex, status: number, text: string, body: string): void {
+function refuse(socket: Duplex, r: GateRefusal, body: string): void {
+  const extra = Object.entries(r.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
 }
 
@@ -123,6 +128,17 @@ function bindConsoleSocket(service: ConsoleService, relay: Relay, ws: WebSocket)
   };
   session.congested = () => ws.bufferedAmount > TRAFFIC_BACKLOG_BYTES;
   session.onEvent((event) => send({ event }));
+  /** Every request gets an answer; a failure that is not the request's own fault is logged with its stack. */
+  const answer = async ({ id, op, params }: ConsoleRequestFrame): Promise<void> => {
+    let reply: ConsoleServerFrame;
+    try {
+      reply = { id, result: await session.request(op, params as never) };
+    } catch (err) {
+      if (!(err instanceof ConsoleError)) relay.log.add('error', 'error', `console request ${op.slice(0, 64)}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      reply = { id, error: err instanceof Error ? err.message : String(err) };
+    }
+    send(reply);
+  };
   ws.on('message', (data: Buffer) => {
     let frame: ConsoleRequestFrame;
     try {
@@ -132,14 +148,7 @@ function bindConsoleSocket(service: ConsoleService, relay: Relay, ws: WebSocket)
       ws.close(1008, 'console requests are JSON objects {id, op, params}');
       return;
     }
-    const { id, op, params } = frame;
-    session.request(op as ConsoleOp, params as never).then(
-      (result) => send({ id, result }),
-      (err: Error) => {
-        if (err.name !== 'ConsoleError') relay.log.add('error', 'error', `console request ${op}: ${err.stack ?? err.message}`);
-        send({ id, error: err.message });
-      },
-    );
+    void answer(frame);
   });
   ws.on('close', () => session.close());
   ws.on('error', () => ws.terminate());

@@ -1,16 +1,15 @@
 import { ConfigError, loadConfig } from '../config/load.js';
-import { PROTOCOLS, type Config, type ProtocolName } from '../config/schema.js';
+import { PROTOCOLS, type Config, type ProtocolName, type SettingSources } from '../config/schema.js';
 import type { ProtocolCounters } from '../core/delivery.js';
 import type { Peer } from '../core/peer.js';
 import type { TrafficRecord } from '../core/tap.js';
 import { InjectError, type InjectTarget } from '../dialects/types.js';
 import type { Relay } from '../relay.js';
+import { ConsoleError } from './errors.js';
+import { checkParams, MAX_PAGE } from './params.js';
 import type { ConsoleClient, ConsoleEvent, ConsoleOp, Params, PeerFilter, PeerInfo, Rates, Result, RoomInfo, Snapshot, Stats, TrafficFilter } from './types.js';
 
-/** A request the console cannot carry out: the UI shows the message as it is. */
-export class ConsoleError extends Error {
-  override name = 'ConsoleError';
-}
+export { ConsoleError };
 
 export interface ConsoleServiceOptions {
   /** How often subscribers get traffic and presence batches (50 ms = at most 20 a second). */
@@ -21,6 +20,8 @@ export interface ConsoleServiceOptions {
   /** Stats ticks kept for the charts. */
   historyLength?: number;
   version?: string;
+  /** Keys the relay's environment or flags set, which the Settings view points out. */
+  settingSources?: SettingSources;
 }
 
 /** Keys whose change moves the listeners at once; every other key waits for the next start. */
@@ -28,7 +29,7 @@ const LIVE_KEYS: readonly string[] = ['host', 'port', 'listeners'];
 /** Close codes an operator may kick with: those ws lets an endpoint send. */
 const KICK_CODES = new Set([1000, 1001, 1008, 1011, 1013]);
 const DEFAULT_KICK = { code: 4000, reason: 'kicked by the operator' };
-const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
 
 interface Subscription {
   cursor: number;
@@ -94,7 +95,7 @@ export class ConsoleService {
     readonly relay: Relay,
     options: ConsoleServiceOptions = {},
   ) {
-    this.opts = { batchMs: 50, statsMs: 1000, maxBatch: 1000, historyLength: 300, version: '', ...options };
+    this.opts = { batchMs: 50, statsMs: 1000, maxBatch: 1000, historyLength: 300, version: '', settingSources: {}, ...options };
     this.lastTotals = totals(relay.core.delivery.counters);
     this.unsubscribe = [
       relay.hub.onPresence({
@@ -111,6 +112,11 @@ export class ConsoleService {
     ];
     this.timers = [setInterval(() => this.pump(), this.opts.batchMs), setInterval(() => this.tick(), this.opts.statsMs)];
     for (const t of this.timers) t.unref();
+  }
+
+  /** Open sessions: browser consoles, app windows and the app's own. */
+  get sessionCount(): number {
+    return this.sessions.size;
   }
 
   /** A new UI session; close it when the UI goes away. */
@@ -130,27 +136,28 @@ export class ConsoleService {
     for (const s of [...this.sessions]) s.close();
   }
 
-  async handle<K extends ConsoleOp>(session: ConsoleSession, op: K, params: Params<K>): Promise<Result<K>> {
-    if (!Object.hasOwn(this.handlers, op)) throw new ConsoleError(`unknown console request "${String(op)}"`);
+  /** Carries out one request; its parameters come from a UI and are checked before use. */
+  async handle<K extends ConsoleOp>(session: ConsoleSession, op: K, params: unknown): Promise<Result<K>> {
+    const checked = checkParams(op, params);
     const handler = this.handlers[op] as (s: ConsoleSession, p: Params<K>) => Result<K> | Promise<Result<K>>;
-    return handler(session, (params ?? {}) as Params<K>);
+    return handler(session, checked);
   }
 
   private readonly handlers: Handlers = {
     snapshot: () => this.snapshot(),
-    peers: (_s, { filter, offset, limit }) => this.peers(checkFilter(filter), int(offset, 0, Number.MAX_SAFE_INTEGER, 0), int(limit, 1, MAX_PAGE, 100)),
+    peers: (_s, { filter, offset, limit }) => this.peers(filter ?? {}, offset ?? 0, limit ?? DEFAULT_PAGE),
     peer: (_s, { key }) => {
-      const p = this.relay.hub.peer(String(key));
+      const p = this.relay.hub.peer(key);
       return p ? peerInfo(p) : null;
     },
     rooms: (_s, { protocol }) => this.rooms(protocol),
-    roomMembers: (_s, { protocol, room }) => [...this.relay.hub.members(protocol, String(room))].slice(0, MAX_PAGE).map(peerInfo),
-    kick: (_s, { key, code, reason }) => this.kick(String(key), code, reason),
+    roomMembers: (_s, { protocol, room }) => [...this.relay.hub.members(protocol, room)].slice(0, MAX_PAGE).map(peerInfo),
+    kick: (_s, { key, code, reason }) => this.kick(key, code, reason),
     inject: (_s, { protocol, target, payload }) => this.inject(protocol, target, payload),
     subscribeTraffic: (s, { filter, backlog }) => {
       const tap = this.relay.tap;
-      const cursor = Math.max(1, tap.head - int(backlog, 0, tap.capacity, 0));
-      const f = checkFilter(filter);
+      const cursor = Math.max(1, tap.head - Math.min(backlog ?? 0, tap.capacity));
+      const f = filter ?? {};
       const text = (f.text ?? '').toLowerCase();
       s.sub = { cursor, filter: f, text, all: !f.protocol && !f.room && !f.peer && !f.kinds?.length && !text };
       return { from: cursor };
@@ -161,12 +168,12 @@ export class ConsoleService {
     },
     exportTraffic: (_s, { filter, limit }) => {
       const tap = this.relay.tap;
-      const f = checkFilter(filter);
+      const f = filter ?? {};
       const text = (f.text ?? '').toLowerCase();
       const records = tap.read(0).records.filter((r) => matchesTraffic(f, text, r));
-      return { records: records.slice(-int(limit, 1, tap.capacity, tap.capacity)) };
+      return { records: records.slice(-Math.min(limit ?? tap.capacity, tap.capacity)) };
     },
-    log: (_s, { limit }) => this.relay.log.recent(int(limit, 1, 10_000, 1000)),
+    log: (_s, { limit }) => this.relay.log.recent(Math.min(limit ?? 1000, 10_000)),
     getSettings: () => this.relay.config,
     updateSettings: (_s, { patch }) => this.updateSettings(patch),
   };
@@ -187,6 +194,7 @@ export class ConsoleService {
       stats: this.history.at(-1) ?? this.stats(Date.now(), zeroRates()),
       history: [...this.history],
       settings: relay.config,
+      settingSources: this.opts.settingSources,
       templates,
       payloadFormats,
     };
@@ -226,8 +234,6 @@ export class ConsoleService {
   private inject(protocol: ProtocolName, target: InjectTarget, payload: string): Result<'inject'> {
     const dialect = this.relay.dialects.get(protocol);
     if (!dialect) throw new ConsoleError(`protocol "${String(protocol)}" is not spoken by this relay`);
-    if (typeof payload !== 'string') throw new ConsoleError('the payload must be text');
-    if (!target || !['peer', 'room', 'everyone'].includes(target.kind)) throw new ConsoleError('the target must be a peer, a room or everyone');
     try {
       return { recipients: dialect.inject(target, payload) };
     } catch (err) {
@@ -237,7 +243,6 @@ export class ConsoleService {
   }
 
   private async updateSettings(patch: Partial<Config>): Promise<Result<'updateSettings'>> {
-    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new ConsoleError('settings: expected an object of keys to change');
     const prev = this.relay.config;
     let next: Config;
     try {
@@ -268,8 +273,14 @@ export class ConsoleService {
   private pump(): void {
     const changes = this.presence.splice(0).map((p): ConsoleEvent => ('joined' in p ? { type: 'peerJoined', peer: peerInfo(p.joined) } : p.left));
     for (const s of this.sessions) {
-      for (const e of changes) s.emit(e);
-      if (s.sub && !s.congested()) this.sendTraffic(s, s.sub);
+      try {
+        for (const e of changes) s.emit(e);
+        if (s.sub && !s.congested()) this.sendTraffic(s, s.sub);
+      } catch (err) {
+        // One session's failure stays its own: its subscription ends, the other sessions and the relay go on.
+        s.sub = undefined;
+        this.relay.log.add('error', 'error', `console traffic pump: ${(err as Error).stack ?? String(err)}`);
+      }
     }
   }
 
@@ -362,19 +373,4 @@ function totals(counters: Record<ProtocolName, ProtocolCounters>): ProtocolCount
 
 function zeroRates(): Rates {
   return { msgsInPerSec: 0, msgsOutPerSec: 0, bytesInPerSec: 0, bytesOutPerSec: 0, connectsPerSec: 0, disconnectsPerSec: 0 };
-}
-
-/** A peer or traffic filter from an untrusted request: known protocol, text fields as text. */
-function checkFilter<F extends PeerFilter | TrafficFilter>(raw: F | undefined): F {
-  if (raw === undefined || raw === null) return {} as F;
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConsoleError('a filter is an object');
-  if (raw.protocol !== undefined && !PROTOCOLS.includes(raw.protocol)) throw new ConsoleError(`unknown protocol "${String(raw.protocol)}" in the filter`);
-  for (const k of ['room', 'text', 'peer'] as const)
-    if (k in raw && (raw as Record<string, unknown>)[k] !== undefined && typeof (raw as Record<string, unknown>)[k] !== 'string') throw new ConsoleError(`the filter's ${k} must be text`);
-  return raw;
-}
-
-/** A whole number from an untrusted request, or the fallback. */
-function int(v: unknown, min: number, max: number, fallback: number): number {
-  return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.floor(v))) : fallback;
 }

@@ -3,7 +3,7 @@
  * ConsoleService and every UI shell (the browser over /console/api, Electron over IPC).
  * This file is imported by relay/, electron/ and renderer/ alike, so it holds types only.
  */
-import type { Config, ProtocolName } from '../config/schema.js';
+import type { Config, ProtocolName, SettingSources } from '../config/schema.js';
 import type { ProtocolCounters } from '../core/delivery.js';
 import type { LogEntry } from '../core/log.js';
 import type { TrafficKind, TrafficRecord } from '../core/tap.js';
@@ -60,6 +60,8 @@ export interface Snapshot {
   /** The last minutes of stats ticks, oldest first, so charts start full. */
   history: Stats[];
   settings: Config;
+  /** Keys set by the environment or flags: they win over stored settings at every start. */
+  settingSources: SettingSources;
   /** A starting payload for the composer, per protocol. */
   templates: Partial<Record<ProtocolName, string>>;
   /** Whether the composer checks a protocol's payload as JSON or sends it as text. */

@@ -97,6 +97,20 @@ const NOTHING = Buffer.alloc(0);
 /** Handles one client frame. A handler that must wait (for another node) returns a promise. */
 export type FrameHandler = (data: Buffer, isBinary: boolean) => void | Promise<void>;
 
+/** What a dialect does with a socket's events, besides what bindSocket does for every peer. */
+export interface SocketHandlers {
+  frame: FrameHandler;
+  /**
+   * Whether this socket still speaks for its peer. A peer whose socket was replaced
+   * (channelstream's connection, when another socket attaches) ignores the old one's events.
+   */
+  current?(): boolean;
+  /** The socket showed it is alive: a frame, a ping or a pong. */
+  alive?(): void;
+  /** The socket closed; by default the peer is gone with it. */
+  closed?(code: number, reason: string): void;
+}
+
 type SocketCore = Pick<Core, 'hub' | 'delivery' | 'log'>;
 
 /**
@@ -104,16 +118,19 @@ type SocketCore = Pick<Core, 'hub' | 'delivery' | 'log'>;
  * pongs, and turns a handler's exception into a 1011 close of that peer only. While a handler's
  * promise is pending, the peer's next frames wait for it, so they are handled in the order sent.
  */
-export function bindSocket(core: SocketCore, peer: Peer, ws: WebSocket, onFrame: FrameHandler): void {
+export function bindSocket(core: SocketCore, peer: Peer, ws: WebSocket, handlers: SocketHandlers): void {
   const { hub, delivery } = core;
-  const failed = (err: unknown): void => {
-    core.log.add('error', 'error', `${peer.protocol} ${peer.id}: ${(err as Error).stack ?? String(err)}`, { protocol: peer.protocol, peer: peer.id });
-    hub.close(peer, 1011, `internal error: ${(err as Error).message}`);
+  const current = handlers.current ?? ((): boolean => true);
+  const failed = (err: unknown): void => closeOnError(core, peer, err);
+  const alive = (): void => {
+    peer.lastSeen = Date.now();
+    handlers.alive?.();
   };
   const handle = (data: Buffer, isBinary: boolean): Promise<void> | undefined => {
-    if (peer.closing || !delivery.received(peer, data)) return undefined;
+    if (peer.closing || !current() || !delivery.received(peer, data)) return undefined;
+    handlers.alive?.();
     try {
-      return onFrame(data, isBinary)?.catch(failed);
+      return handlers.frame(data, isBinary)?.catch(failed);
     } catch (err) {
       failed(err);
       return undefined;
@@ -134,17 +151,29 @@ export function bindSocket(core: SocketCore, peer: Peer, ws: WebSocket, onFrame:
       if (waiting) settle(waiting);
     }
   });
-  const alive = (): void => {
-    peer.lastSeen = Date.now();
-  };
   // ws has just queued the pong: a client that pings but never reads is a slow consumer too.
   ws.on('ping', () => {
+    if (!current()) return;
     alive();
     if (!peer.closing) delivery.queueHasRoom(peer, NOTHING);
   });
-  ws.on('pong', alive);
-  ws.on('close', (code: number, reason: Buffer) => hub.gone(peer, code, reason.toString()));
-  ws.on('error', (err: Error) => reportSocketError(core, peer, ws, err));
+  ws.on('pong', () => {
+    if (current()) alive();
+  });
+  ws.on('close', (code: number, reason: Buffer) => {
+    if (handlers.closed) handlers.closed(code, reason.toString());
+    else hub.gone(peer, code, reason.toString());
+  });
+  // A socket another has replaced no longer speaks for the peer.
+  ws.on('error', (err: Error) => {
+    if (current()) reportSocketError(core, peer, ws, err);
+  });
+}
+
+/** A dialect's handler threw: only that peer is closed, with 1011 and the error's message; the log keeps the stack. */
+export function closeOnError(core: Pick<Core, 'hub' | 'log'>, peer: Peer, err: unknown): void {
+  core.log.add('error', 'error', `${peer.protocol} ${peer.id}: ${(err as Error).stack ?? String(err)}`, { protocol: peer.protocol, peer: peer.id });
+  core.hub.close(peer, 1011, `internal error: ${(err as Error).message}`);
 }
 
 /**

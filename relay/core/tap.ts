@@ -8,7 +8,8 @@ import type { ProtocolName } from '../config/schema.js';
  * - drop: a frame that could not be delivered (recipient gone, queue full);
  * - open / close: a peer connected or its socket closed, with the code and reason.
  */
-export type TrafficKind = 'message' | 'relay' | 'operator' | 'drop' | 'open' | 'close';
+export const TRAFFIC_KINDS = ['message', 'relay', 'operator', 'drop', 'open', 'close'] as const;
+export type TrafficKind = (typeof TRAFFIC_KINDS)[number];
 
 export interface TrafficRecord {
   seq: number;

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WebSocket } from 'ws';
+import type { Later } from '../core/bus.js';
 import type { Config, ProtocolName } from '../config/schema.js';
 import type { Core } from '../core/core.js';
+import type { Handshake, KeepalivePolicy, Peer, PeerMeta, Transport } from '../core/peer.js';
+import type { FrameHandler, SocketHandlers } from '../core/socket.js';
 
 /** What every dialect is given: the relay's core and its settings. */
 export interface DialectContext extends Core {
@@ -15,6 +17,48 @@ export interface UpgradeAsk {
   /** Size of the metadata it brings, in bytes. */
   metaBytes?: number;
 }
+
+/**
+ * A WebSocket the server has accepted for a protocol, as the dialect sees it: the server has
+ * settled the client's address (behind trusted proxies) and will build the transport, connect
+ * the peer and bind the socket once the dialect says who the peer is.
+ */
+export interface Arrival {
+  url: URL;
+  /** The request target exactly as sent (path and query, not decoded), less a `token` the relay took. */
+  target: string;
+  /** Every header by lowercase name, each value as sent (IncomingMessage.headersDistinct). */
+  headers: Readonly<Record<string, readonly string[] | undefined>>;
+  remote: string;
+  handshake: Handshake;
+}
+
+/** A new peer: the server connects it with this id, then calls `open`. */
+export interface Welcome {
+  /** The wire id, fixed for the peer's life. */
+  id: string;
+  meta?: PeerMeta;
+  keepalive?: KeepalivePolicy;
+  /** Runs once the peer is connected (it joins its rooms, is greeted); returns the handler of its frames. */
+  open(peer: Peer): FrameHandler;
+  /** Runs once when the peer has left, however it left, even while it was opening. */
+  gone?(peer: Peer): void;
+}
+
+/** A socket for a peer that exists already (channelstream's connection, made by /connect). */
+export interface Attachment {
+  peer: Peer;
+  /** Runs with the socket's transport; returns what to do with the socket's events. */
+  attach(socket: Transport): SocketHandlers;
+}
+
+/** A socket the protocol will not serve: it opens as a peer with this id and is closed at once, so the console sees why. */
+export interface Refusal {
+  id: string;
+  refuse: { code: number; reason: string };
+}
+
+export type Reception = Welcome | Attachment | Refusal;
 
 /** Who an operator's message goes to. `peer` is the hub's peer key. */
 export type InjectTarget =
@@ -38,8 +82,9 @@ export interface Dialect {
   /** Whether an upgrade or request at this path belongs to this protocol on a shared port. */
   claims(url: URL): boolean;
   /** What an upgrade asks for (rooms, metadata), read before it is accepted so the relay's limits can refuse it. */
-  inspectUpgrade?(req: IncomingMessage, url: URL): UpgradeAsk;
-  accept(ws: WebSocket, req: IncomingMessage, url: URL): void;
+  inspectUpgrade?(arrival: Arrival): UpgradeAsk;
+  /** Says who an accepted socket is: a new peer, a socket for an existing one, or a refusal. */
+  receive(arrival: Arrival): Later<Reception>;
   /** Plain HTTP requests the protocol serves (a REST API); returns false when the path is not its own. */
   handleHttp?(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
   /** Sends an operator's message in the protocol's own shape; returns how many peers received it. */

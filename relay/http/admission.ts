@@ -29,6 +29,8 @@ export class Admission {
   constructor(
     private readonly config: Config,
     private readonly hub: Hub,
+    /** Told of every upgrade refused, by status (plain requests are counted as their reply goes out). */
+    private readonly onRefusedUpgrade: (status: number) => void,
   ) {
     this.token = config.accessToken ? digest(config.accessToken) : undefined;
     this.origins = new Set(config.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
@@ -85,6 +87,7 @@ export class Admission {
   /** Tells the console's log, then the client. */
   refuseUpgrade(req: IncomingMessage, socket: Duplex, refusal: Refusal): void {
     this.logRefusal(req, refusal);
+    this.onRefusedUpgrade(refusal.status);
     const body = refusal.reason + '\n';
     const extra = refusal.status === 401 ? 'WWW-Authenticate: Bearer realm="switchboard"\r\n' : '';
     socket.end(

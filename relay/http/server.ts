@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -10,9 +10,13 @@ import { bindsAllInterfaces, type Config, type ProtocolName } from '../config/sc
 import type { Core } from '../core/core.js';
 import type { Dialect } from '../dialects/types.js';
 import { Admission } from './admission.js';
-import { renderMetrics } from './metrics.js';
+import { arrivalOf, openSocket } from './connection.js';
+import { RelayMetrics } from './metrics.js';
+import { packageVersion } from './static.js';
 import { proxyTrust } from '../config/load.js';
-import { ProxyTrust, settleClientAddress } from './remote.js';
+import { ProxyTrust, remoteAddress, settleClientAddress } from './remote.js';
+import { requestUrl, unreadableTarget } from './target.js';
+import { fitReason } from '../core/socket.js';
 
 /** A plain HTTP route; returns false when the request is not its own. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
@@ -54,6 +58,13 @@ export function reachableHosts(host: string): string[] {
   return ['127.0.0.1', ...lan];
 }
 
+/** What Node itself answers a request it cannot parse or that came too slowly (its default clientError reply). */
+function clientErrorStatus(err: NodeJS.ErrnoException): number {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  if (err.code === 'HPE_HEADER_OVERFLOW') return 431;
+  return 400;
+}
+
 /** The original msg-relay dropped a request that reached 64 KiB; Node's own default is 16 KiB. */
 const MAX_REQUEST_HEADER_BYTES = 64 * 1024;
 
@@ -89,13 +100,15 @@ export class RelayServer {
   private readonly admission: Admission;
   private readonly trust: ProxyTrust;
   readonly startedAt = Date.now();
+  readonly metrics: RelayMetrics;
 
   constructor(
     private readonly core: Core,
     private readonly dialects: ReadonlyMap<ProtocolName, Dialect>,
     private readonly config: Config,
   ) {
-    this.admission = new Admission(config, core.hub);
+    this.metrics = new RelayMetrics(core, { version: packageVersion() });
+    this.admission = new Admission(config, core.hub, (status) => this.metrics.refused(status));
     this.trust = proxyTrust(config);
     for (const d of dialects.values()) {
       // ws takes closeTimeout and maxPendingAutoPongs; @types/ws does not list them yet.
@@ -120,7 +133,8 @@ export class RelayServer {
     const options: ServerOptions = {
       maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
       headersTimeout: timeout,
-      requestTimeout: Math.max(timeout, 300_000),
+      // Node's own bare 408 for a body no route reads; a route that reads one answers first, with a reason.
+      requestTimeout: timeout + this.config.bodyTimeoutMs,
       // How often Node looks for late requests: often enough to honour a short timeout.
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeout / 4))),
     };
@@ -142,6 +156,7 @@ export class RelayServer {
     for (const spec of specs) {
       const server = this.createServer(tls, (req, res) => this.request(spec, req, res));
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(spec, req, socket, head));
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.clientError(err, socket));
       server.on('connection', (s: Socket) => {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
@@ -180,9 +195,45 @@ export class RelayServer {
     return this.dialects.get(spec.protocols[0]!);
   }
 
+  /**
+   * A request's failure stays with that request: the client gets a status and a reason, the log
+   * gets the stack, and the listener goes on. Routes that answer later catch their own errors.
+   */
   private request(spec: ListenerSpec, req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.serveRequest(spec, req, res);
+    } catch (err) {
+      const reason = this.failed(req, err);
+      if (res.headersSent) res.destroy();
+      else {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        res.end(`${reason}\n`);
+      }
+    }
+  }
+
+  private upgrade(spec: ListenerSpec, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', destroySocket);
+    try {
+      this.serveUpgrade(spec, req, socket, head);
+    } catch (err) {
+      const reason = this.failed(req, err);
+      socket.end(`HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${reason}\n`);
+    }
+  }
+
+  /** Logs an error a request ran into, with its stack; returns the reason to give the client. */
+  private failed(req: IncomingMessage, err: unknown): string {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const target = JSON.stringify((req.url ?? '').slice(0, 200));
+    this.core.log.add('error', 'error', `${req.method ?? 'GET'} ${target} from ${remoteAddress(req)}: ${e.stack ?? e.message}`, { remote: remoteAddress(req) });
+    return `internal error: ${e.message}`;
+  }
+
+  private serveRequest(spec: ListenerSpec, req: IncomingMessage, res: ServerResponse): void {
     settleClientAddress(req, this.trust);
-    const url = new URL(req.url ?? '/', 'http://relay');
+    const url = requestUrl(req.url);
+    if (!url) return this.admission.refuseRequest(req, res, { status: 400, reason: unreadableTarget(req.url) });
     if (spec.main && req.method === 'GET' && url.pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       const { status, ...cluster } = this.core.bus.status();
@@ -191,11 +242,21 @@ export class RelayServer {
       return;
     }
     if (spec.main && req.method === 'GET' && url.pathname === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(renderMetrics(this.core));
+      this.metrics.render().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': this.metrics.contentType });
+          res.end(text);
+        },
+        (err: Error) => {
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(`metrics failed: ${err.message}\n`);
+        },
+      );
       return;
     }
     if (spec.main && this.routes.some((r) => r(req, res, url))) return;
+    // Protocol requests refused (the access token, channelstream's REST API) are counted as their reply goes out.
+    res.once('finish', () => this.metrics.refused(res.statusCode));
     const refused = this.admission.access(req, url);
     if (refused) return this.admission.refuseRequest(req, res, refused);
     for (const p of spec.protocols) if (this.dialects.get(p)?.handleHttp?.(req, res, url)) return;
@@ -203,21 +264,37 @@ export class RelayServer {
     res.end(`Not found. Switchboard serves WebSockets here (${spec.protocols.join(', ')}).\n`);
   }
 
-  private upgrade(spec: ListenerSpec, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', destroySocket);
+  /** Node's own reply to a request it cannot take (headers too slow or too large, bad HTTP), counted. */
+  private clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    const status = clientErrorStatus(err);
+    this.metrics.refused(status);
+    if (socket.writable && (socket as Socket).bytesWritten === 0) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+    socket.destroy(err);
+  }
+
+  private serveUpgrade(spec: ListenerSpec, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     settleClientAddress(req, this.trust);
-    const url = new URL(req.url ?? '/', 'http://relay');
+    const url = requestUrl(req.url);
+    if (!url) return this.admission.refuseUpgrade(req, socket, { status: 400, reason: unreadableTarget(req.url) });
     if (spec.main && this.upgrades.some((u) => u(req, socket, head, url))) return;
     const dialect = this.pick(spec, url);
     if (!dialect) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    const refused = this.admission.access(req, url) ?? this.admission.upgrade(req, dialect.protocol, dialect.inspectUpgrade?.(req, url));
+    const denied = this.admission.access(req, url);
+    if (denied) return this.admission.refuseUpgrade(req, socket, denied);
+    // After access(), which takes the token off the URL.
+    const arrival = arrivalOf(req, url);
+    const refused = this.admission.upgrade(req, dialect.protocol, dialect.inspectUpgrade?.(arrival));
     if (refused) return this.admission.refuseUpgrade(req, socket, refused);
     this.wss.get(dialect.protocol)!.handleUpgrade(req, socket, head, (ws) => {
       this.admission.opened(ws, req);
-      dialect.accept(ws, req, url);
+      try {
+        openSocket(this.core, dialect, ws, arrival);
+      } catch (err) {
+        ws.close(1011, fitReason(this.failed(req, err)));
+      }
     });
   }
 }

@@ -27,6 +27,12 @@ export function packageRoot(): string | undefined {
   return undefined;
 }
 
+/** The version in the package's package.json ('' where it cannot be found). */
+export function packageVersion(): string {
+  const root = packageRoot();
+  return root ? ((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '') : '';
+}
+
 /** dist/<name> in the package, where `npm run build` puts a built set of pages. */
 export function builtDir(name: string): string | undefined {
   const root = packageRoot();
@@ -42,6 +48,8 @@ export interface StaticSite {
   notBuilt: string;
   /** Unknown paths get the top index.html (a single-page app whose reload works on any view); otherwise 404. */
   fallbackToIndex: boolean;
+  /** Headers sent with every page and file of the site (the console's CSP). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -64,10 +72,10 @@ export function staticRoute(site: StaticSite): HttpRoute {
     const file = resolveInside(dir, url.pathname.slice(site.prefix.length));
     if (file && isFile(join(file, 'index.html'))) {
       if (!url.pathname.endsWith('/')) return redirect(res, url.pathname + '/' + url.search);
-      return sendFile(req.method, res, join(file, 'index.html'));
+      return sendFile(req.method, res, join(file, 'index.html'), site.headers);
     }
-    if (file && isFile(file)) return sendFile(req.method, res, file);
-    if (site.fallbackToIndex) return sendFile(req.method, res, join(dir, 'index.html'));
+    if (file && isFile(file)) return sendFile(req.method, res, file, site.headers);
+    if (site.fallbackToIndex) return sendFile(req.method, res, join(dir, 'index.html'), site.headers);
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(`Not found: ${url.pathname}\n`);
     return true;
@@ -97,9 +105,10 @@ function redirect(res: ServerResponse, location: string): true {
   return true;
 }
 
-function sendFile(method: string | undefined, res: ServerResponse, path: string): true {
+function sendFile(method: string | undefined, res: ServerResponse, path: string, headers: Readonly<Record<string, string>> = {}): true {
   const body = readFileSync(path);
   res.writeHead(200, {
+    ...headers,
     'content-type': MIME[extname(path)] ?? 'application/octet-stream',
     'content-length': body.length,
     // Built assets carry a content hash in their names; pages must always be fresh.

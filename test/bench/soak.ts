@@ -147,7 +147,7 @@ async function main(): Promise<void> {
 
   const report = async (): Promise<void> => {
     const m = await metrics(relay.base);
-    const sample = { t: (Date.now() - started) / 60_000, rss: m.process_resident_memory_bytes! / 2 ** 20, heap: m.nodejs_heap_used_bytes! / 2 ** 20 };
+    const sample = { t: (Date.now() - started) / 60_000, rss: m.process_resident_memory_bytes! / 2 ** 20, heap: m.nodejs_heap_size_used_bytes! / 2 ** 20 };
     samples.push(sample);
     console.log(
       `${sample.t.toFixed(1).padStart(6)} ${sample.rss.toFixed(1).padStart(8)} ${sample.heap.toFixed(1).padStart(8)} ${String(m.switchboard_connections).padStart(7)} ` +

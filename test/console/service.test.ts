@@ -83,7 +83,7 @@ describe('ConsoleService', () => {
     const odd = await s.request('peers', { filter: { room: 'odd' } });
     expect(odd.total).toBe(3);
     expect(odd.peers.every((p) => p.rooms[0] === 'odd')).toBe(true);
-    await expect(s.request('peers', { filter: { protocol: 'nope' as 'msg-relay' } })).rejects.toThrow(/unknown protocol "nope"/);
+    await expect(s.request('peers', { filter: { protocol: 'nope' as 'msg-relay' } })).rejects.toThrow(/filter\.protocol must be one of .*, got "nope"/);
     await expect(s.request('subscribeTraffic', { filter: { text: 5 as unknown as string } })).rejects.toThrow(/text must be text/);
     const m4 = await s.request('peers', { filter: { text: 'M4' } });
     expect(m4.peers.map((p) => p.meta)).toEqual(['m4']);
@@ -164,7 +164,7 @@ describe('ConsoleService', () => {
     expect(await a.client.json()).toMatchObject({ say: 'hi', from: 'host' });
     expect(await b.client.drain(100)).toEqual([]);
     await expect(s.request('inject', { protocol: 'msg-relay', target: { kind: 'everyone' }, payload: 'not json' })).rejects.toThrow(/not valid JSON/);
-    await expect(s.request('inject', { protocol: 'nope' as 'msg-relay', target: { kind: 'everyone' }, payload: '{}' })).rejects.toThrow(/not spoken/);
+    await expect(s.request('inject', { protocol: 'nope' as 'msg-relay', target: { kind: 'everyone' }, payload: '{}' })).rejects.toThrow(/inject: protocol must be one of .*, got "nope"/);
     await expect(s.request('bogus' as 'log', {})).rejects.toThrow(/unknown console request "bogus"/);
   });
 

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_CSP } from '../../relay/console/csp.js';
 import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
 import { launchChromium, type Browser } from '../helpers/browser.js';
 import { Client } from '../helpers/client.js';
@@ -187,6 +188,27 @@ describe('the browser console', () => {
     expect(lines.map((r) => r.seq)).toEqual([...lines.map((r) => r.seq)].sort((a, b) => a - b));
   });
 
+  it("shows the relay's own replies in the traffic: connection_id, list_peers and pong", async () => {
+    const list = page.getByRole('list', { name: 'Traffic' });
+    const relayRows = (text: string) => list.locator('.trow.kind-relay').filter({ hasText: text });
+    await tab('Traffic').click();
+    const idRows = await relayRows('"message_type":"connection_id"').count();
+    alice.client.sendJson({ to: 'host', command: 'connection_id' });
+    await until(alice.client, (m) => m.message_type === 'connection_id');
+    alice.client.sendJson({ to: 'host', command: 'list_peers', meta_filter: 'b*' });
+    const listed = await until(alice.client, (m) => m.message_type === 'peer_list');
+    expect(listed.peer_list).toEqual([{ connection_id: bob.id, peer_meta: 'bob' }]);
+    alice.client.send('ping');
+    await expect.poll(() => relayRows('"message_type":"connection_id"').count()).toBe(idRows + 1);
+    const peerList = relayRows(`"peer_list":[{"connection_id":"${bob.id}","peer_meta":"bob"}]`);
+    await peerList.waitFor();
+    expect(await peerList.innerText()).toContain(alice.id);
+    await list.locator('.trow.kind-relay .preview').getByText('pong', { exact: true }).waitFor();
+    await peerList.click();
+    await page.getByRole('complementary', { name: 'Message detail' }).getByText('"message_type": "peer_list"').waitFor();
+    await shot('traffic-replies');
+  });
+
   it('sends from the Composer to one peer, who receives it', async () => {
     await tab('Composer').click();
     await page.getByRole('radio', { name: 'One peer' }).click();
@@ -274,5 +296,18 @@ describe('the browser console', () => {
     await shot('overview-small');
     await tab('Peers').click();
     await shot('peers-small');
+  });
+
+  it('is served with its Content-Security-Policy, and no page can frame it', async () => {
+    const res = await fetch(consoleServer.url());
+    expect(res.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+    expect(CONSOLE_CSP).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    // The console above ran under this policy (its API socket included); here a page tries to frame it.
+    const framing = await browser.context.newPage();
+    await framing.setContent(`<iframe src="${consoleServer.url()}"></iframe>`);
+    const frame = await (await framing.waitForSelector('iframe')).contentFrame();
+    await expect.poll(() => frame?.url()).toBe('chrome-error://chromewebdata/');
+    await framing.close();
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Desktop, SETTINGS_FILE, type ConsoleFactory } from '../../electron/main/desktop.js';
-import { CSP } from '../../electron/main/scheme.js';
+import { CONSOLE_CSP as CSP } from '../../relay/console/csp.js';
 import { createBridge } from '../../electron/preload/bridge.js';
 import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
 import type { ConsoleEvent, ConsoleServerFrame, Snapshot } from '../../relay/console/types.js';
@@ -162,15 +162,30 @@ describe('desktop main process', () => {
     expect(await a.closed).toEqual({ code: 4001, reason: 'from the window' });
     expect(await bridge.request('kick', { key: peers[0]!.key })).toEqual({ kicked: false });
     await expect(bridge.request('inject', { protocol: 'nope' as 'msg-relay', target: { kind: 'everyone' }, payload: '{}' })).rejects.toThrow(
-      'protocol "nope" is not spoken by this relay',
+      'inject: protocol must be one of msg-relay, compendium, spacewar, intercessor, channelstream, got "nope"',
     );
     await expect(bridge.request('eval' as 'snapshot', {})).rejects.toThrow('unknown console op "eval"');
-    await expect(bridge.request('snapshot', [] as never)).rejects.toThrow('params of "snapshot" must be an object');
+    await expect(bridge.request('snapshot', [] as never)).rejects.toThrow('snapshot: the parameters must be an object, got a list');
 
     // A page from anywhere else gets nothing.
     const stranger = new electron.BrowserWindow({});
     await stranger.loadURL('https://example.com/');
     await expect(createBridge(electron.rendererIpc(stranger)).request('snapshot', {})).rejects.toThrow('this page may not use the console API');
+  });
+
+  it('checks the parameters of a window like those of a browser console: a malformed traffic filter is refused and the pump goes on', async () => {
+    const d = await start({ port: 0 });
+    const { bridge, of } = windowBridge();
+    await expect(bridge.request('subscribeTraffic', { filter: { kinds: { length: 1 } as never } })).rejects.toThrow(
+      'subscribeTraffic: filter.kinds must be a list of traffic kinds among message, relay, operator, drop, open, close, got an object',
+    );
+    await expect(bridge.request('peers', { filter: { text: 5 as never } })).rejects.toThrow('peers: filter.text must be text, got 5');
+    await expect(bridge.request('toString' as 'snapshot', {})).rejects.toThrow('unknown console op "toString"');
+    await expect(bridge.request('updateSettings', { patch: JSON.parse('{"__proto__": 1}') as never })).rejects.toThrow('settings: unknown key "__proto__"');
+    // A good subscription still gets traffic: the refused one left nothing behind in the pump.
+    await bridge.request('subscribeTraffic', { filter: { kinds: ['open'] } });
+    await client(d);
+    await until('an open record', () => of('traffic').some((t) => t.records.some((r) => r.kind === 'open')));
   });
 
   it('sends the window its events while it listens: a ws client joining reaches it as peerJoined', async () => {

@@ -17,7 +17,6 @@ import { frameOf, isoNow, newUuid } from './wire.js';
 export const PROTOCOL = 'channelstream';
 
 export interface EngineOptions {
-  maxPayload: number;
   listenWaitMs: number;
   listenGatherMs: number;
 }
@@ -113,7 +112,7 @@ export class Engine {
   }
 
   private open(id: string, user: User, remote: string): Connection {
-    const link = new ConnectionLink(this.opts.maxPayload, () => this.markActive(conn));
+    const link = new ConnectionLink(() => this.markActive(conn));
     const peer = this.hub.connect({ protocol: PROTOCOL, id, transport: link, remote, meta: { user: user.name } }, () => this.forget(conn));
     const conn = new Connection(id, user, peer, link, this.seq);
     this.connections.set(id, conn);

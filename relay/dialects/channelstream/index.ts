@@ -1,11 +1,9 @@
-import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
 import { injectObject } from '../inject.js';
 import { InjectError, type Dialect, type DialectContext, type InjectTarget } from '../types.js';
 import { Engine, PROTOCOL } from './engine.js';
 import { startHousekeeping } from './housekeeping.js';
 import { createRest } from './rest.js';
-import { acceptSocket } from './socket.js';
+import { receiveSocket } from './socket.js';
 import type { Connection } from './state.js';
 import { isoNow, newUuid } from './wire.js';
 
@@ -17,7 +15,6 @@ export function createChannelstream(core: DialectContext): Dialect {
   const { hub, config } = core;
   const maxPayload = config.channelstreamMaxFrameBytes;
   const engine = new Engine(core, {
-    maxPayload,
     listenWaitMs: config.channelstreamListenWaitMs,
     listenGatherMs: config.channelstreamListenGatherMs,
   });
@@ -31,7 +28,7 @@ export function createChannelstream(core: DialectContext): Dialect {
 
     claims: (url) => url.pathname === '/ws',
 
-    accept: (ws: WebSocket, _req: IncomingMessage, url: URL) => acceptSocket(engine, core, ws, url),
+    receive: (a) => receiveSocket(engine, core, a),
 
     handleHttp: createRest(engine, hub, config),
 

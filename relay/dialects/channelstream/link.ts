@@ -1,6 +1,4 @@
-import type { WebSocket } from 'ws';
 import type { Transport } from '../../core/peer.js';
-import { wsTransport } from '../../core/socket.js';
 
 /**
  * A channelstream connection exists from /connect on, before any socket, and may be read by a
@@ -60,20 +58,17 @@ export class PollQueue {
 }
 
 export class ConnectionLink implements Transport {
-  private ws: WebSocket | undefined;
-  private wsSide: Transport | undefined;
+  private ws: Transport | undefined;
   private poll: PollQueue | undefined;
 
   /** `onSent` runs after each frame written to a socket: a successful send keeps a connection alive. */
-  constructor(
-    private readonly maxPayload: number,
-    private readonly onSent: () => void,
-  ) {}
+  constructor(private readonly onSent: () => void) {}
 
   /** When the attached socket last showed it was alive: attached, sent a frame, answered a ping. */
   heardAt = 0;
 
-  get socket(): WebSocket | undefined {
+  /** The socket attached, as the transport the server built for it. */
+  get socket(): Transport | undefined {
     return this.ws;
   }
 
@@ -86,18 +81,16 @@ export class ConnectionLink implements Transport {
   }
 
   /** Attaches a socket and returns the one it replaces, if any. */
-  attachSocket(ws: WebSocket): WebSocket | undefined {
+  attachSocket(socket: Transport): Transport | undefined {
     const previous = this.ws;
-    this.ws = ws;
-    this.wsSide = wsTransport(ws, this.maxPayload);
+    this.ws = socket;
     this.heard();
     return previous;
   }
 
-  detachSocket(ws: WebSocket): boolean {
-    if (this.ws !== ws) return false;
+  detachSocket(socket: Transport): boolean {
+    if (this.ws !== socket) return false;
     this.ws = undefined;
-    this.wsSide = undefined;
     return true;
   }
 
@@ -109,25 +102,24 @@ export class ConnectionLink implements Transport {
   }
 
   send(frame: Buffer): void {
-    if (this.wsSide) {
-      this.wsSide.send(frame);
+    if (this.ws) {
+      this.ws.send(frame);
       this.onSent();
     } else this.poll?.push(frame);
   }
 
   ping(payload: string): void {
-    this.wsSide?.ping?.(payload);
+    this.ws?.ping?.(payload);
   }
 
   close(code: number, reason: string): void {
-    this.wsSide?.close(code, reason);
+    this.ws?.close(code, reason);
     this.poll?.end();
     this.ws = undefined;
-    this.wsSide = undefined;
     this.poll = undefined;
   }
 
   get bufferedAmount(): number {
-    return this.wsSide?.bufferedAmount ?? this.poll?.bufferedAmount ?? 0;
+    return this.ws?.bufferedAmount ?? this.poll?.bufferedAmount ?? 0;
   }
 }

@@ -2,11 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/schema.js';
 import type { Hub } from '../../core/hub.js';
+import { readBody } from '../../http/body.js';
 import { remoteAddress } from '../../http/remote.js';
 import type { Connection } from './state.js';
 import { RoomLimit, type Engine } from './engine.js';
 import { adminReport, info as report, type InfoOptions } from './reports.js';
-import { BAD_SIGNATURE, CORS, json, pyramidError, readBody, send, type Reply } from './http.js';
+import { BAD_SIGNATURE, CORS, json, pyramidError, send, type Reply } from './http.js';
 import { channelConfigBody, connectBody, connIdBody, deleteMessage, editMessage, infoBody, postMessage, subscribeBody, userStateBody } from './schemas.js';
 import { sign, unsign } from './signer.js';
 import { check, Invalid, list, type Errors } from './validate.js';
@@ -199,8 +200,13 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
   };
 
   async function serve(route: Route, req: IncomingMessage, url: URL): Promise<Reply> {
-    const raw = await readBody(req, config.channelstreamMaxBodyBytes);
-    if (raw === undefined) return json(413, { request: `the body is over ${config.channelstreamMaxBodyBytes} bytes` });
+    const read = await readBody(req, { maxBytes: config.channelstreamMaxBodyBytes, timeoutMs: config.bodyTimeoutMs });
+    // The rest of a refused body is never read, so the connection cannot carry another request.
+    if ('over' in read)
+      return read.over === 'size'
+        ? json(413, { request: `the body is over ${config.channelstreamMaxBodyBytes} bytes` }, { Connection: 'close' })
+        : json(408, { request: `the body did not arrive within ${config.bodyTimeoutMs} ms` }, { Connection: 'close' });
+    const raw = read.text;
     const form = req.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(raw) : undefined;
     const header = req.headers['x-channelstream-secret'];
     const token = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('secret') ?? form?.get('secret') ?? undefined;

@@ -1,43 +1,41 @@
-import type { WebSocket } from 'ws';
 import type { Core } from '../../core/core.js';
-import { reportSocketError } from '../../core/socket.js';
-import { PROTOCOL, type Engine } from './engine.js';
+import type { Transport } from '../../core/peer.js';
+import type { SocketHandlers } from '../../core/socket.js';
+import type { Arrival, Reception } from '../types.js';
+import type { Engine } from './engine.js';
+import type { Connection } from './state.js';
 import { uuidParse } from './wire.js';
 
-/** /ws?conn_id=: attaches a socket to a connection made by /connect. */
-export function acceptSocket(engine: Engine, core: Core, ws: WebSocket, url: URL): void {
-  const { hub, delivery, routing } = core;
-  const refuse = (code: number, reason: string): void => {
-    core.log.add('info', 'close', `${PROTOCOL} socket refused: ${code} ${reason}`, { protocol: PROTOCOL, code, reason });
-    ws.close(code, reason);
-  };
-  const id = uuidParse(url.searchParams.get('conn_id'));
-  if (!id) return refuse(1008, 'conn_id is missing or is not a UUID');
+type SocketCore = Pick<Core, 'hub' | 'routing'>;
+
+/** /ws?conn_id=: a socket for a connection made by /connect, or a refusal. */
+export function receiveSocket(engine: Engine, core: SocketCore, a: Arrival): Reception {
+  const id = uuidParse(a.url.searchParams.get('conn_id'));
+  if (!id) return { id: '(no conn_id)', refuse: { code: 1008, reason: 'conn_id is missing or is not a UUID' } };
   const conn = engine.connections.get(id);
   // The original closes with 1000 at once for a connection it does not know.
-  if (!conn) return refuse(1000, `unknown conn_id ${id}`);
+  if (!conn) return { id, refuse: { code: 1000, reason: `unknown conn_id ${id}` } };
+  return { peer: conn.peer, attach: (socket) => attachSocket(engine, core, conn, socket) };
+}
 
-  const previous = conn.link.attachSocket(ws);
-  previous?.close(1000, 'another socket attached to this connection');
-  ws.on('message', (data: Buffer) => {
-    if (conn.link.socket !== ws) return;
-    // The content is ignored: any frame only says the client is alive.
-    conn.link.heard();
-    if (!delivery.received(conn.peer, data)) return;
-    routing.note(conn.peer, data, null);
-    engine.markActive(conn);
-  });
-  ws.on('pong', () => {
-    if (conn.link.socket === ws) conn.link.heard();
-  });
-  ws.on('close', (code: number, reason: Buffer) => {
-    if (conn.link.detachSocket(ws)) hub.gone(conn.peer, code, reason.toString());
-  });
-  ws.on('error', (err: Error) => {
-    // A socket another has replaced no longer speaks for the connection.
-    if (conn.link.socket === ws) reportSocketError(core, conn.peer, ws, err);
-  });
+/**
+ * Attaches a socket to its connection, in place of any other, and catches it up. What the
+ * client sends is noted and otherwise ignored: any frame only says it is alive.
+ */
+export function attachSocket(engine: Engine, { hub, routing }: SocketCore, conn: Connection, socket: Transport): SocketHandlers {
+  conn.link.attachSocket(socket)?.close(1000, 'another socket attached to this connection');
   engine.catchup(conn);
   // Attaching counts as activity, so a socket opened late is not collected before its first heartbeat (D8).
   engine.markActive(conn);
+  return {
+    current: () => conn.link.socket === socket,
+    alive: () => conn.link.heard(),
+    frame: (data) => {
+      routing.note(conn.peer, data, null);
+      engine.markActive(conn);
+    },
+    closed: (code, reason) => {
+      if (conn.link.detachSocket(socket)) hub.gone(conn.peer, code, reason);
+    },
+  };
 }

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
 import { whenReady } from '../../core/bus.js';
 import type { Peer, PeerView } from '../../core/peer.js';
-import { bindSocket, wsTransport } from '../../core/socket.js';
-import { remoteAddress } from '../../http/remote.js';
+import type { FrameHandler } from '../../core/socket.js';
 import { injectJson, injectPeer } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
-import { InjectError, type Dialect, type DialectContext, type InjectTarget } from '../types.js';
+import { InjectError, type Dialect, type DialectContext, type InjectTarget, type Welcome } from '../types.js';
 
 /**
  * Compendium WSS: a socket asks for an ephemeral address (INIT) and anyone who knows an address
@@ -57,8 +54,7 @@ function parse(data: Buffer, isBinary: boolean): Message {
   return m;
 }
 
-export function createCompendium(core: DialectContext): Dialect {
-  const { hub, routing, bus, config } = core;
+export function createCompendium({ hub, routing, bus, config }: DialectContext): Dialect {
   const keepalive = websocketsKeepalive(config.compendiumPingIntervalSeconds, config.compendiumPingTimeoutSeconds);
   const maxPayload = config.compendiumMaxMessageBytes;
   /**
@@ -67,6 +63,15 @@ export function createCompendium(core: DialectContext): Dialect {
    * to the console as its metadata. They all leave with it, however it closes (D3).
    */
   const addresses = new WeakMap<Peer, string[]>();
+
+  function opened(peer: Peer): FrameHandler {
+    addresses.set(peer, []);
+    return (data, isBinary) => onFrame(peer, data, isBinary);
+  }
+
+  function released(peer: Peer): void {
+    for (const address of addresses.get(peer) ?? []) bus.release(peer, address);
+  }
 
   function init(peer: Peer): void {
     const address = randomUUID().replaceAll('-', '');
@@ -125,16 +130,7 @@ export function createCompendium(core: DialectContext): Dialect {
 
     claims: (url) => url.pathname === '/compendium' || url.pathname.startsWith('/compendium/'),
 
-    accept(ws: WebSocket, req: IncomingMessage): void {
-      const peer = hub.connect(
-        { protocol: PROTOCOL, id: socketId(), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), meta: { addresses: [] }, keepalive },
-        (gone) => {
-          for (const address of addresses.get(gone)!) bus.release(gone, address);
-        },
-      );
-      addresses.set(peer, []);
-      bindSocket(core, peer, ws, (data, isBinary) => onFrame(peer, data, isBinary));
-    },
+    receive: (): Welcome => ({ id: socketId(), meta: { addresses: [] }, keepalive, open: opened, gone: released }),
 
     inject(target: InjectTarget, payload: string): number {
       const msg = injectJson(payload, 'a compendium msg is JSON (the Android app reads only an object)');

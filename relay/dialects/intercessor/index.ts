@@ -1,13 +1,10 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
-import { whenReady } from '../../core/bus.js';
+import { whenReady, type Later } from '../../core/bus.js';
 import type { Peer, PeerView } from '../../core/peer.js';
-import { bindSocket, wsTransport } from '../../core/socket.js';
-import { remoteAddress } from '../../http/remote.js';
+import type { FrameHandler } from '../../core/socket.js';
 import { injectJson, injectPeer, refuseFilter } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
-import { InjectError, type Dialect, type DialectContext, type InjectTarget } from '../types.js';
+import { InjectError, type Arrival, type Dialect, type DialectContext, type InjectTarget, type Reception, type Refusal } from '../types.js';
 import { decodeFrame, encodeFrame, type InboundFrame } from './frame.js';
 
 /**
@@ -21,7 +18,7 @@ const RELAY_ID = '0';
 const CLIENT_PREFIX = '/client/';
 
 /** The path without its query, exactly as sent: the server id is not percent-decoded. */
-const rawPath = (req: IncomingMessage): string => (req.url ?? '/').split('?', 1)[0]!;
+const rawPath = (target: string): string => target.split('?', 1)[0]!;
 
 /** The server id in /client/<server id>: one non-empty path segment. */
 function clientOf(path: string): string | undefined {
@@ -32,8 +29,7 @@ function clientOf(path: string): string | undefined {
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-export function createIntercessor(core: DialectContext): Dialect {
-  const { hub, routing, bus, config } = core;
+export function createIntercessor({ hub, routing, bus, config }: DialectContext): Dialect {
   const keepalive = websocketsKeepalive(config.intercessorPingIntervalSeconds, config.intercessorPingTimeoutSeconds);
   const maxPayload = config.intercessorMaxMessageBytes;
   const passphrase = config.intercessorServerPassphrase ? sha256(config.intercessorServerPassphrase) : undefined;
@@ -46,15 +42,8 @@ export function createIntercessor(core: DialectContext): Dialect {
   const hello = (peer: Peer): void =>
     tell(peer, 'HELLO', config.intercessorServerInfo ? { id: peer.id, serverInfo: config.intercessorServerInfo } : { id: peer.id });
 
-  const connect = (ws: WebSocket, req: IncomingMessage, onGone?: (peer: Peer) => void): Peer =>
-    hub.connect({ protocol: PROTOCOL, id: randomUUID(), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), keepalive }, onGone);
-
-  /** Closes a socket the relay will not serve, through the hub so the console sees why. */
-  function refuse(ws: WebSocket, req: IncomingMessage, code: number, reason: string): void {
-    const peer = connect(ws, req);
-    bindSocket(core, peer, ws, () => undefined);
-    hub.close(peer, code, reason);
-  }
+  /** A socket the relay will not serve: the server closes it through the hub, so the console sees why. */
+  const refusal = (code: number, reason: string): Refusal => ({ id: randomUUID(), refuse: { code, reason } });
 
   function reject(peer: Peer, data: Buffer, code: number, reason: string): undefined {
     routing.refuse(peer, data, code, reason);
@@ -74,17 +63,21 @@ export function createIntercessor(core: DialectContext): Dialect {
     return frame;
   }
 
-  function acceptServer(ws: WebSocket, req: IncomingMessage, url: URL): void {
-    if (passphrase && !timingSafeEqual(sha256(url.searchParams.get('passphrase') ?? ''), passphrase)) {
-      refuse(ws, req, 1008, 'a passphrase is needed: connect to /server?passphrase=...');
-      return;
-    }
-    const peer = connect(ws, req, (gone) => bus.release(gone, gone.id));
+  function welcomeServer(url: URL): Reception {
+    if (passphrase && !timingSafeEqual(sha256(url.searchParams.get('passphrase') ?? ''), passphrase))
+      return refusal(1008, 'a passphrase is needed: connect to /server?passphrase=...');
+    return { id: randomUUID(), keepalive, open: openServer, gone: (peer) => bus.release(peer, peer.id) };
+  }
+
+  /**
+   * A server gets its id and a room of its own, named by it, which its clients join. It claims
+   * its id on the bus, so clients on any node find it.
+   */
+  function openServer(peer: Peer): FrameHandler {
     hello(peer);
-    // Its clients find it by its id from any node; its room holds it and them.
     bus.claim(peer, peer.id);
     hub.join(peer, peer.id);
-    bindSocket(core, peer, ws, (data, isBinary) => {
+    return (data, isBinary) => {
       const frame = read(peer, data, isBinary);
       if (!frame) return;
       return whenReady(bus.members(PROTOCOL, peer.id), (members) => {
@@ -92,13 +85,13 @@ export function createIntercessor(core: DialectContext): Dialect {
         if (!client) routing.note(peer, data, frame.to);
         else routing.route({ from: peer, to: { protocol: PROTOCOL, key: client.key }, frame: encodeFrame(peer.id, client.id, frame.type, frame.message), inbound: data });
       });
-    });
+    };
   }
 
   /** The server of a room, when this node holds it. */
   const localServer = (sid: string): Peer | undefined => hub.member(PROTOCOL, sid, sid);
 
-  // Presence, from the bus in the order every node agrees on: each node tells its own peers.
+  // Presence comes from the bus, in the order every node agrees on: each node tells its own peers.
   bus.watch(PROTOCOL, {
     entered(view, sid) {
       const server = localServer(sid);
@@ -118,24 +111,21 @@ export function createIntercessor(core: DialectContext): Dialect {
     },
   });
 
-  function acceptClient(ws: WebSocket, req: IncomingMessage, sid: string): void {
-    // The server may be on another node: the client's first frames wait for the answer.
-    ws.pause();
-    void whenReady(bus.named(PROTOCOL, sid), (server) => {
-      if (ws.readyState !== ws.OPEN) return;
-      ws.resume();
-      if (!server || server.id !== sid) {
-        refuse(ws, req, 1008, `no server with id ${sid} is connected`);
-        return;
-      }
-      const peer = connect(ws, req);
-      hello(peer);
-      hub.join(peer, sid);
-      bindSocket(core, peer, ws, (data, isBinary) => {
-        const frame = read(peer, data, isBinary, sid);
-        if (frame) routing.route({ from: peer, to: { protocol: PROTOCOL, room: sid, id: sid }, frame: encodeFrame(peer.id, sid, frame.type, frame.message), inbound: data });
-      });
-    });
+  /** A client waits for its server to be found, on whichever node holds it. */
+  function welcomeClient(sid: string): Later<Reception> {
+    return whenReady(bus.named(PROTOCOL, sid), (server) =>
+      server?.id === sid ? { id: randomUUID(), keepalive, open: (peer: Peer) => openClient(peer, sid) } : refusal(1008, `no server with id ${sid} is connected`),
+    );
+  }
+
+  /** A client gets its id and joins its server's room; the server's node tells the server. */
+  function openClient(peer: Peer, sid: string): FrameHandler {
+    hello(peer);
+    hub.join(peer, sid);
+    return (data, isBinary) => {
+      const frame = read(peer, data, isBinary, sid);
+      if (frame) routing.route({ from: peer, to: { protocol: PROTOCOL, room: sid, id: sid }, frame: encodeFrame(peer.id, sid, frame.type, frame.message), inbound: data });
+    };
   }
 
   return {
@@ -146,12 +136,12 @@ export function createIntercessor(core: DialectContext): Dialect {
 
     claims: (url) => url.pathname === '/server' || clientOf(url.pathname) !== undefined,
 
-    accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
-      const path = rawPath(req);
+    receive(a: Arrival): Later<Reception> {
+      const path = rawPath(a.target);
       const sid = clientOf(path);
-      if (path === '/server') acceptServer(ws, req, url);
-      else if (sid !== undefined) acceptClient(ws, req, sid);
-      else refuse(ws, req, 1008, `intercessor serves /server and /client/<server-id>, not ${path}`);
+      if (path === '/server') return welcomeServer(a.url);
+      if (sid !== undefined) return welcomeClient(sid);
+      return refusal(1008, `intercessor serves /server and /client/<server-id>, not ${path}`);
     },
 
     inject(target: InjectTarget, payload: string): number {

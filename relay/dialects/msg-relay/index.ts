@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
 import { whenReady } from '../../core/bus.js';
 import type { Peer, PeerView } from '../../core/peer.js';
-import { bindSocket, wsTransport } from '../../core/socket.js';
-import { remoteAddress } from '../../http/remote.js';
+import type { FrameHandler } from '../../core/socket.js';
 import { injectObject, injectPeer } from '../inject.js';
 import { localWitnesses } from '../presence.js';
-import { type Dialect, type DialectContext, type InjectTarget } from '../types.js';
+import type { Arrival, Dialect, DialectContext, InjectTarget, Welcome } from '../types.js';
 import { fnmatch } from './fnmatch.js';
 
 /** tier2 ws_msg_relay: JSON messages addressed by connection id, within a group. */
@@ -53,14 +50,14 @@ function signature(peer: Peer): Buffer {
 }
 
 /** The first value of a header, as the original's HTTPMessage[...] returns it. */
-function header(req: IncomingMessage, name: string): string | undefined {
-  return req.headersDistinct[name]?.[0];
+function header(a: Arrival, name: string): string | undefined {
+  return a.headers[name]?.[0];
 }
 
 /** The group and metadata a client asks for: headers as the original reads them; the query is the browser's way (E1). */
-function requested(req: IncomingMessage, url: URL, defaultGroup: string): { group: string; meta: string | undefined } {
-  const group = (header(req, 'x-peer-group') ?? url.searchParams.get('group') ?? defaultGroup).toLowerCase();
-  return { group, meta: (header(req, 'x-peer-meta') ?? url.searchParams.get('meta'))?.toLowerCase() };
+function requested(a: Arrival, defaultGroup: string): { group: string; meta: string | undefined } {
+  const group = (header(a, 'x-peer-group') ?? a.url.searchParams.get('group') ?? defaultGroup).toLowerCase();
+  return { group, meta: (header(a, 'x-peer-meta') ?? a.url.searchParams.get('meta'))?.toLowerCase() };
 }
 
 export function createMsgRelay(core: DialectContext): Dialect {
@@ -102,6 +99,17 @@ export function createMsgRelay(core: DialectContext): Dialect {
     if (typeof filter !== 'string') throw new TypeError('meta_filter');
     return (p) => fnmatch(p.meta as string, filter);
   };
+
+  /** A peer joins its group, which is told, then gets its id. */
+  function opened(peer: Peer, group: string): FrameHandler {
+    if (hub.join(peer, group)) reply(peer, connectionId(peer));
+    return (data, isBinary) => onFrame(peer, data, isBinary);
+  }
+
+  function onFrame(peer: Peer, data: Buffer, isBinary: boolean): void | Promise<void> {
+    if (isBinary) routing.refuse(peer, data, 1003, 'Server Unsupported Data: Text Only');
+    else return onText(peer, data);
+  }
 
   /** list_peers: the group's other members on every node, those the filter matches. */
   function listPeers(peer: Peer, group: string, filter: unknown): void | Promise<void> {
@@ -160,20 +168,14 @@ export function createMsgRelay(core: DialectContext): Dialect {
 
     claims: (url) => url.pathname === '/msg-relay' || url.pathname === '/ws_msg_relay',
 
-    inspectUpgrade(req: IncomingMessage, url: URL) {
-      const { group, meta } = requested(req, url, config.msgRelayDefaultGroup);
+    inspectUpgrade(a: Arrival) {
+      const { group, meta } = requested(a, config.msgRelayDefaultGroup);
       return { rooms: [group], metaBytes: meta === undefined ? 0 : Buffer.byteLength(meta) };
     },
 
-    accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
-      const { group, meta = randomBytes(2).toString('hex') } = requested(req, url, config.msgRelayDefaultGroup);
-      const peer = hub.connect({ protocol: PROTOCOL, id: randomBytes(16).toString('base64url'), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), meta, keepalive });
-      bindSocket(core, peer, ws, (data, isBinary) => {
-        if (isBinary) routing.refuse(peer, data, 1003, 'Server Unsupported Data: Text Only');
-        else return onText(peer, data);
-      });
-      if (!hub.join(peer, group)) return;
-      reply(peer, connectionId(peer));
+    receive(a: Arrival): Welcome {
+      const { group, meta = randomBytes(2).toString('hex') } = requested(a, config.msgRelayDefaultGroup);
+      return { id: randomBytes(16).toString('base64url'), meta, keepalive, open: (peer) => opened(peer, group) };
     },
 
     inject(target: InjectTarget, payload: string): number {

@@ -1,13 +1,10 @@
-import type { IncomingMessage } from 'node:http';
-import type { WebSocket } from 'ws';
-import { whenReady, type Target } from '../../core/bus.js';
+import { whenReady, type Later, type Target } from '../../core/bus.js';
 import type { Peer } from '../../core/peer.js';
-import { bindSocket, fitReason, wsTransport } from '../../core/socket.js';
-import { remoteAddress } from '../../http/remote.js';
+import type { FrameHandler } from '../../core/socket.js';
 import { injectPeer, refuseFilter } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
 import { localWitnesses, membersBefore } from '../presence.js';
-import type { Dialect, DialectContext, InjectTarget } from '../types.js';
+import type { Arrival, Dialect, DialectContext, InjectTarget, Refusal, Welcome } from '../types.js';
 import { bytesSplitInTwo, splitTwo } from './split.js';
 
 /**
@@ -50,6 +47,11 @@ export function createSpacewar(core: DialectContext): Dialect {
     },
   });
 
+  function opened(peer: Peer, room: string): FrameHandler {
+    hub.join(peer, room);
+    return (data, isBinary) => onFrame(peer, room, data, isBinary);
+  }
+
   function onFrame(peer: Peer, room: string, data: Buffer, isBinary: boolean): void {
     if (isBinary) {
       // Bytes split on ASCII whitespace, and a bytes target never equals an id or "*": dropped.
@@ -76,19 +78,13 @@ export function createSpacewar(core: DialectContext): Dialect {
 
     claims: (url) => url.pathname === '/ws-relay' || url.pathname.startsWith('/ws-relay/'),
 
-    accept(ws: WebSocket, req: IncomingMessage): void {
-      const room = req.url ?? '/';
-      // The number may come from another node: the client's first frames wait for it.
-      ws.pause();
-      const admit = (id: number): void => {
-        if (ws.readyState !== ws.OPEN) return;
-        const peer = hub.connect({ protocol: PROTOCOL, id: String(id), transport: wsTransport(ws, maxPayload), remote: remoteAddress(req), keepalive });
-        bindSocket(core, peer, ws, (data, isBinary) => onFrame(peer, room, data, isBinary));
-        hub.join(peer, room);
-        ws.resume();
-      };
-      const numbered = whenReady(bus.number(PROTOCOL, room), admit);
-      if (numbered instanceof Promise) numbered.catch((err: Error) => ws.close(1013, fitReason(`cannot join ${room} now: ${err.message}`)));
+    receive(a: Arrival): Later<Welcome | Refusal> {
+      const room = a.target;
+      const welcome = (n: number): Welcome => ({ id: String(n), keepalive, open: (peer: Peer) => opened(peer, room) });
+      const numbered = whenReady(bus.number(PROTOCOL, room), welcome);
+      if (!(numbered instanceof Promise)) return numbered;
+      // A cluster that cannot reach Redis cannot number a room: the player may try again.
+      return numbered.catch((err: Error): Refusal => ({ id: '0', refuse: { code: 1013, reason: `cannot join ${room} now: ${err.message}` } }));
     },
 
     inject(target: InjectTarget, payload: string): number {
