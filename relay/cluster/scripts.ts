@@ -117,8 +117,8 @@ return s
 `;
 
 /**
- * A peer joins the cluster, with the rooms it is already in. An id that is not a room's
- * number must be free in the protocol. ARGV: P, node, record JSON.
+ * A peer joins the cluster, with the rooms it is already in and the names it claimed. An id
+ * that is not a room's number must be free in the protocol. ARGV: P, node, record JSON.
  */
 export const JOIN = `${COMMON}
 local node = ARGV[2]
@@ -133,6 +133,7 @@ for _, pair in ipairs(rec.r) do
   pair[2] = s
   enterRoom(rec, pair[1], s)
 end
+for _, name in ipairs(list(rec.x)) do redis.call('HSET', P .. 'names:' .. rec.p, name, rec.k) end
 local enc = cjson.encode(rec)
 redis.call('HSET', P .. 'peers:' .. node, rec.k, enc)
 redis.call('PUBLISH', P .. 'events', '{"e":"join","s":' .. s .. ',"peer":' .. enc .. '}')
