@@ -97,7 +97,7 @@ describe.each(FUZZ_PROTOCOLS.filter((p) => p.name !== 'channelstream'))('cluster
       expect(expected(o).filter((t) => !mine.includes(t))).toEqual([]);
       expect(mine.length).toBe(new Set(mine).size);
     }
-    for (const n of cluster.nodes) expect((await (await fetch(`${n.http}/healthz`)).json()).status).toBe('ok');
+    for (const n of cluster.nodes) expect(((await (await fetch(`${n.http}/healthz`)).json()) as { status: string }).status).toBe('ok');
     for (const o of observers) await o.peer.c.close();
   }, 60_000);
 });
