@@ -1,17 +1,18 @@
 import { join } from 'node:path';
 import { app, dialog, ipcMain, Menu, protocol, session, shell, type BrowserWindow } from 'electron';
+import { loadLayers, type Layers } from '../../relay/config/load.js';
 import { ALL_INTERFACES, bindsAllInterfaces, type Config } from '../../relay/config/schema.js';
-import { readSettings, writeSettings } from '../../relay/config/store.js';
-import type { ConsoleServer } from '../../relay/console/http.js';
+import { readSettings, settingsToStore, writeSettings } from '../../relay/config/store.js';
+import type { ConsoleServer, ConsoleServerOptions } from '../../relay/console/http.js';
 import type { ConsoleSession } from '../../relay/console/service.js';
 import { lanShare, sharePage } from '../../relay/console/share.js';
 import type { ConsoleEvent } from '../../relay/console/types.js';
-import { reachableHosts } from '../../relay/http/server.js';
+import { pageOrigin } from '../../relay/http/server.js';
 import { Relay } from '../../relay/relay.js';
 import { ConsoleIpc } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { SCHEME, serveBundle } from './scheme.js';
-import { openConsoleWindow, openPageWindow, showPage } from './window.js';
+import { openConsoleWindow, openPageWindow, showPage, type PageContext } from './window.js';
 
 export const SETTINGS_FILE = 'settings.json';
 const THIS_MACHINE = '127.0.0.1';
@@ -23,16 +24,23 @@ export interface DesktopOptions {
   preloadPath: string;
   /** The relay's console: serveConsole, which also serves the browser console the menu opens. */
   createConsole: ConsoleFactory;
+  /** The flags after the app's own arguments (`npm start -- --port 9000`), read like `switchboard serve`'s. */
+  argv: readonly string[];
+  /** The environment, whose SWITCHBOARD_* variables win over the settings file. */
+  env: NodeJS.ProcessEnv;
+  /** Electron runs from a checkout (npm start), not a packaged app: DevTools are offered. */
+  development: boolean;
 }
 
-export type ConsoleFactory = (relay: Relay) => ConsoleServer;
+export type ConsoleFactory = (relay: Relay, options: Pick<ConsoleServerOptions, 'settingSources'>) => ConsoleServer;
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
- * The desktop app: the relay runs in this process with the stored settings; one window shows
- * the console over IPC; the menu shares the relay on the LAN. Quitting closes every client
- * socket with 1001 and a reason.
+ * The desktop app: the relay runs in this process with the settings of `switchboard serve`
+ * (defaults, the settings file, SWITCHBOARD_* variables, flags); one window shows the console
+ * over IPC; the menu shares the relay on the LAN. Quitting closes every client socket with 1001
+ * and a reason.
  */
 export class Desktop {
   window: BrowserWindow | undefined;
@@ -42,14 +50,20 @@ export class Desktop {
   private readonly own: ConsoleSession;
   private stopping: Promise<void> | undefined;
   private stopped = false;
+  /** What the app's windows ask of it: where the relay's pages are, and whether DevTools are offered. */
+  private readonly pages: PageContext = { relayOrigin: () => this.relayOrigin(), devTools: () => this.opts.development };
+
+  /** The settings file's own values (defaults filled in), as last stored. */
+  private fileSettings: Config;
 
   private constructor(
     readonly relay: Relay,
     readonly console: ConsoleServer,
     readonly settingsFile: string,
-    private settings: Config,
+    private readonly layers: Layers,
     private readonly opts: DesktopOptions,
   ) {
+    this.fileSettings = readSettings(settingsFile);
     this.ipc = new ConsoleIpc(ipcMain, console.service);
     this.own = console.service.session();
     this.own.onEvent((event) => this.settingsChanged(event));
@@ -62,28 +76,39 @@ export class Desktop {
     }
     protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
     await app.whenReady();
-    const file = join(app.getPath('userData'), SETTINGS_FILE);
+    const stored = join(app.getPath('userData'), SETTINGS_FILE);
+    let layers: Layers | undefined;
     let relay: Relay;
     try {
-      relay = new Relay(readSettings(file));
+      layers = loadLayers({ argv: opts.argv, env: opts.env, configFile: stored });
+      relay = new Relay(layers.config);
       await relay.start();
     } catch (err) {
-      dialog.showErrorBox('Switchboard cannot start', `${message(err)}\n\nSettings file: ${file}`);
+      dialog.showErrorBox('Switchboard cannot start', `${message(err)}\n\nSettings file: ${layers?.file ?? stored}`);
       app.exit(1);
       return undefined;
     }
-    const desktop = new Desktop(relay, opts.createConsole(relay), file, relay.config, opts);
+    // --config or SWITCHBOARD_CONFIG names the file to read, and so the one changes are stored in.
+    const file = layers.file ?? stored;
+    for (const w of layers.warnings) {
+      relay.log.add('warn', 'config', w);
+      process.stderr.write(`switchboard: ${w}\n`);
+    }
+    const desktop = new Desktop(relay, opts.createConsole(relay, { settingSources: layers.sources }), file, layers, opts);
     desktop.open();
+    process.stdout.write(`switchboard: console ${desktop.console.url()}\n`);
     return desktop;
   }
 
   get shared(): boolean {
-    return bindsAllInterfaces(this.settings.host);
+    return bindsAllInterfaces(this.relay.config.host);
   }
 
   private open(): void {
     protocol.handle(SCHEME, (request) => serveBundle(this.opts.rendererDir, request));
+    // The console needs no camera, notifications or any other permission: none is asked for or granted.
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
     app.on('second-instance', () => this.showWindow());
     app.on('activate', () => this.showWindow());
     app.on('window-all-closed', () => {
@@ -103,13 +128,15 @@ export class Desktop {
 
   /**
    * Settings changed by any UI (a window, the menu, a browser console) are stored at once, before
-   * the request is answered. A file that cannot be written is shown; the running relay keeps them.
+   * the request is answered; what the environment or flags set stays out of the file. A file that
+   * cannot be written is shown; the running relay keeps the settings.
    */
   private settingsChanged(event: ConsoleEvent): void {
     if (event.type !== 'settings') return;
-    this.settings = event.settings;
+    const next = settingsToStore(event.settings, this.fileSettings, this.layers.config, this.layers.sources);
     try {
-      writeSettings(this.settingsFile, event.settings);
+      writeSettings(this.settingsFile, next);
+      this.fileSettings = next;
     } catch (err) {
       dialog.showErrorBox('Switchboard could not store its settings', `${message(err)}\n\nSettings file: ${this.settingsFile}`);
     }
@@ -128,6 +155,7 @@ export class Desktop {
         showSettingsFile: () => shell.showItemInFolder(this.settingsFile),
       },
       process.platform,
+      this.opts.development,
     );
     Menu.setApplicationMenu(Menu.buildFromTemplate(template));
   }
@@ -147,7 +175,7 @@ export class Desktop {
     const html = sharePage(await lanShare(this.mainListener(), this.console.urlAt));
     if (this.shareWindow && !this.shareWindow.isDestroyed()) showPage(this.shareWindow, html);
     else {
-      const win = openPageWindow('Switchboard on the LAN', html, this.window);
+      const win = openPageWindow('Switchboard on the LAN', html, this.window, this.pages);
       win.on('closed', () => {
         if (this.shareWindow === win) this.shareWindow = undefined;
       });
@@ -156,8 +184,13 @@ export class Desktop {
   }
 
   async openBrowserConsole(): Promise<void> {
-    const main = this.mainListener();
-    await shell.openExternal(this.console.urlAt(`http://${reachableHosts(main.host)[0]}:${main.port}`));
+    await shell.openExternal(this.console.urlAt(this.relayOrigin()));
+  }
+
+  /** The relay's own pages (the demos) as this machine's browser reaches them: http(s)://127.0.0.1:PORT. */
+  relayOrigin(): string {
+    // A relay bound to every interface lists 127.0.0.1 first: the address for this machine.
+    return pageOrigin(this.mainListener().urls[0]!);
   }
 
   private mainListener(): Relay['listeners'][number] {
@@ -170,7 +203,7 @@ export class Desktop {
   showWindow(hash = ''): void {
     const win = this.window;
     if (!win || win.isDestroyed()) {
-      const made = openConsoleWindow(this.opts.preloadPath, hash);
+      const made = openConsoleWindow(this.opts.preloadPath, hash, this.pages);
       made.on('closed', () => {
         if (this.window === made) this.window = undefined;
       });

@@ -12,8 +12,8 @@ export interface MenuActions {
 
 export const SHARE_LABEL = 'Share on LAN';
 
-/** The application menu: File, Edit, View, Help (after the app menu on macOS). */
-export function menuTemplate(a: MenuActions, platform: NodeJS.Platform): MenuItemConstructorOptions[] {
+/** The application menu: File, Edit, View, Help (after the app menu on macOS); DevTools only in development. */
+export function menuTemplate(a: MenuActions, platform: NodeJS.Platform, development: boolean): MenuItemConstructorOptions[] {
   const file: MenuItemConstructorOptions = {
     label: 'File',
     submenu: [
@@ -34,7 +34,7 @@ export function menuTemplate(a: MenuActions, platform: NodeJS.Platform): MenuIte
       label: 'View',
       submenu: [
         { role: 'reload' },
-        { role: 'toggleDevTools' },
+        ...(development ? [{ role: 'toggleDevTools' } as const] : []),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },

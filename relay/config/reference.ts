@@ -60,8 +60,12 @@ export function renderReference(schemaSource: string): string {
     'Every setting is read, in order (a later source wins), from the defaults below, a JSON',
     'config file (`--config FILE` or `SWITCHBOARD_CONFIG=FILE`), the environment',
     '(`SWITCHBOARD_<KEY_IN_SNAKE_CASE>`) and command-line flags (`--key-in-kebab-case VALUE`).',
-    'In the file, keys that start with `//` are comments. An unknown key or a bad value stops',
-    'the relay with an error that names it. [deploy/switchboard.example.json](../deploy/switchboard.example.json)',
+    'In the file, keys that start with `//` are comments. An unknown key (in the file or a flag)',
+    'or a bad value stops the relay with an error that names it. An unknown `SWITCHBOARD_*`',
+    'variable is only a warning naming the nearest known one, since an environment carries',
+    'variables for other versions and tools. The desktop app reads the same layers, its',
+    '`settings.json` being the file unless `--config` names another.',
+    '[deploy/switchboard.example.json](../deploy/switchboard.example.json)',
     'has every key with its default and its description.',
   ];
   for (const [title, keys] of sections(schemaSource)) {

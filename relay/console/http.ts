@@ -1,9 +1,9 @@
-import { bindsAllInterfaces } from '../config/schema.js';
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { remoteAddress } from '../http/remote.js';
+import { pageOrigin } from '../http/server.js';
 import { builtDir, packageVersion, staticRoute } from '../http/static.js';
 import { CONSOLE_HEADERS } from './csp.js';
 import type { Relay } from '../relay.js';
@@ -97,9 +97,9 @@ export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): 
     token,
     urlAt,
     url() {
+      // A relay bound to every interface lists 127.0.0.1 first: the address for this machine.
       const main = relay.listeners.find((l) => l.main);
-      const host = !main || bindsAllInterfaces(main.host) ? '127.0.0.1' : main.host.includes(':') ? `[${main.host}]` : main.host;
-      return urlAt(`http://${host}:${main?.port ?? relay.config.port}`);
+      return urlAt(main ? pageOrigin(main.urls[0]!) : `http://127.0.0.1:${relay.config.port}`);
     },
     stop() {
       for (const ws of wss.clients) ws.close(SHUTDOWN_CODE, SHUTDOWN_REASON);

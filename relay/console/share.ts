@@ -4,7 +4,7 @@
  * console show the same thing.
  */
 import QRCode from 'qrcode';
-import type { ListenerInfo } from '../http/server.js';
+import { pageOrigin, type ListenerInfo } from '../http/server.js';
 
 export interface ShareAddress {
   /** A LAN address of this machine. */
@@ -28,7 +28,7 @@ export async function lanShare(main: ListenerInfo, consoleUrl: (origin: string) 
   for (const wsUrl of main.urls) {
     const url = new URL(wsUrl);
     if (isLoopback(url.hostname)) continue;
-    const link = consoleUrl(`http://${url.host}`);
+    const link = consoleUrl(pageOrigin(wsUrl));
     out.push({ host: url.hostname, wsUrl, consoleUrl: link, qrSvg: await qrSvg(link) });
   }
   return out;

@@ -82,11 +82,17 @@ export class Delivery implements RelayObserver {
   /**
    * Whether a peer's send queue takes these bytes more; if not, the peer is closed as a slow
    * consumer and the bytes are reported as dropped. An empty queue always takes one frame, so a
-   * frame larger than the bound does not condemn a client that keeps up.
+   * frame larger than the bound does not condemn a client that keeps up. Frames corked in this
+   * tick count (a thousand replies to one read are held like any others), but before they can
+   * condemn a peer they are offered to the network: a burst to a reader that keeps up goes out.
    */
   queueHasRoom(peer: Peer, bytes: Buffer): boolean {
-    const queued = peer.transport.bufferedAmount;
     const max = this.limits.maxQueueBytes;
+    let queued = peer.transport.bufferedAmount;
+    if (queued !== 0 && queued + bytes.length > max && peer.transport.flush) {
+      peer.transport.flush();
+      queued = peer.transport.bufferedAmount;
+    }
     if (queued === 0 || queued + bytes.length <= max) return true;
     peer.drops++;
     this.counters[peer.protocol].drops++;

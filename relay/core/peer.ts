@@ -6,6 +6,8 @@ export interface Transport {
   close(code: number, reason: string): void;
   /** Bytes handed to send() that are not yet written to the network. */
   readonly bufferedAmount: number;
+  /** Offers what send() has held back (corked) to the network now. */
+  flush?(): void;
   /** Sends a protocol-level ping, where the transport has one. */
   ping?(payload: string): void;
 }

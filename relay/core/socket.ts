@@ -44,8 +44,6 @@ const tcpOf = (ws: WebSocket): Writable | undefined => (ws as unknown as { _sock
  */
 class WsTransport implements Transport {
   private corked = false;
-  /** Bytes sent while corked in this tick. */
-  private thisTick = 0;
   private readonly tcp: Writable | undefined;
 
   constructor(private readonly ws: WebSocket) {
@@ -58,13 +56,12 @@ class WsTransport implements Transport {
       this.tcp.cork();
       process.nextTick(uncork, this);
     }
-    if (this.corked) this.thisTick += frame.length;
     this.ws.send(frame, { binary: false });
   }
 
   flush(): void {
+    if (!this.corked) return;
     this.corked = false;
-    this.thisTick = 0;
     this.tcp?.uncork();
   }
 
@@ -72,12 +69,9 @@ class WsTransport implements Transport {
     this.ws.close(code, fitReason(reason));
   }
 
-  /**
-   * What the client has not taken yet. Bytes corked in this tick have not been offered to it, so
-   * they do not count: a burst to a client that keeps up must not look like a slow consumer.
-   */
+  /** What the client has not taken yet, this tick's corked frames included: the bound holds however many one tick makes. */
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount - this.thisTick;
+    return this.ws.bufferedAmount;
   }
 
   ping(payload: string): void {

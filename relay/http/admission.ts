@@ -6,6 +6,7 @@ import type { Config, ProtocolName } from '../config/schema.js';
 import type { Hub } from '../core/hub.js';
 import type { UpgradeAsk } from '../dialects/types.js';
 import { remoteAddress } from './remote.js';
+import { withoutQueryParam } from './target.js';
 
 /** Why a request is turned away, as an HTTP status and a line of text the client can read. */
 export interface Refusal {
@@ -37,14 +38,16 @@ export class Admission {
   }
 
   /**
-   * Token and Origin, for every protocol request, WebSocket or plain HTTP. Takes a `token` query
-   * parameter off the URL (and req.url) so no protocol mistakes it for its own.
+   * Token and Origin, for every protocol request, WebSocket or plain HTTP. When an access token
+   * is configured, takes the `token` query parameter off the URL (and req.url, every other byte
+   * as sent) so no protocol mistakes it for its own; without one, `token` is the client's own
+   * parameter like any other (part of a spacewar room, as in the original).
    */
   access(req: IncomingMessage, url: URL): Refusal | undefined {
-    const fromQuery = url.searchParams.get('token');
+    const fromQuery = this.token ? url.searchParams.get('token') : null;
     if (fromQuery !== null) {
       url.searchParams.delete('token');
-      req.url = url.pathname + url.search;
+      req.url = withoutQueryParam(req.url ?? '/', 'token');
     }
     const origin = req.headers.origin;
     if (this.origins.size > 0 && origin !== undefined && !this.origins.has(origin.toLowerCase()))

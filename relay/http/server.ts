@@ -49,6 +49,12 @@ function destroySocket(this: Duplex): void {
   this.destroy();
 }
 
+/** The http(s) origin of a listener's ws(s) URL, where its pages (the console, the demos) are. */
+export function pageOrigin(wsUrl: string): string {
+  const u = new URL(wsUrl);
+  return `${u.protocol === 'wss:' ? 'https' : 'http'}://${u.host}`;
+}
+
 /** Addresses a client on this machine or the LAN can reach a listener at. */
 export function reachableHosts(host: string): string[] {
   if (!bindsAllInterfaces(host)) return [host];

@@ -15,3 +15,18 @@ export function requestUrl(target: string | undefined): URL | undefined {
 
 export const unreadableTarget = (target: string | undefined): string =>
   `the request target ${JSON.stringify(target ?? '')} is neither a path nor an absolute URL`;
+
+/**
+ * The request target without one query parameter, every other byte as sent: a protocol that
+ * names rooms by the whole target (spacewar) must see what the client sent, not a URL
+ * re-serialized by URLSearchParams (`a%20b` would become `a+b`, `?flag` would become `?flag=`).
+ */
+export function withoutQueryParam(target: string, name: string): string {
+  const cut = target.indexOf('?');
+  if (cut < 0) return target;
+  const kept = target
+    .slice(cut + 1)
+    .split('&')
+    .filter((pair) => new URLSearchParams(pair).keys().next().value !== name);
+  return kept.length > 0 ? `${target.slice(0, cut)}?${kept.join('&')}` : target.slice(0, cut);
+}

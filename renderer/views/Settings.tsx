@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ALL_INTERFACES, PROTOCOLS, SCHEMA, bindsAllInterfaces, type Config, type ConfigKey, type KeySpec } from '../../relay/config/schema.js';
+import { ALL_INTERFACES, PROTOCOLS, SCHEMA, bindsAllInterfaces, type Config, type ConfigKey, type KeySpec, type SettingSource } from '../../relay/config/schema.js';
 import { client, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
 
@@ -33,7 +33,17 @@ function parsed(spec: KeySpec, text: string): unknown {
   return text;
 }
 
-function Field({ name, value, onChange, pending }: { name: ConfigKey; value: string; onChange(v: string): void; pending: boolean }) {
+/** Where a value came from, when the environment or a flag set it: it wins again at the next start. */
+function SourceTag({ source }: { source: SettingSource }) {
+  const what = source.from === 'environment' ? 'the environment variable' : 'the flag';
+  return (
+    <span className="tag" title={`Set by ${what} ${source.name} at start. A change here applies now, but ${source.name} sets it again at the next start.`}>
+      from {source.name}
+    </span>
+  );
+}
+
+function Field({ name, value, onChange, pending, source }: { name: ConfigKey; value: string; onChange(v: string): void; pending: boolean; source: SettingSource | undefined }) {
   const spec: KeySpec = SCHEMA[name];
   const control =
     spec.type === 'bool' ? (
@@ -59,6 +69,7 @@ function Field({ name, value, onChange, pending }: { name: ConfigKey; value: str
     <div className="setting">
       <div className="label-row">
         <code>{name}</code>
+        {source && <SourceTag source={source} />}
         {pending ? <span className="tag warn">at next start</span> : LIVE.includes(name) && <span className="tag">applies at once</span>}
       </div>
       {control}
@@ -78,6 +89,7 @@ export function Settings() {
   const [busy, setBusy] = useState(false);
   if (!snapshot) return <Empty title="Connecting to the relay…" />;
   const settings = snapshot.settings;
+  const sources = snapshot.settingSources;
   const value = (k: ConfigKey): string => edits[k] ?? shown(settings[k]);
   const changed = (Object.keys(edits) as ConfigKey[]).filter((k) => edits[k] !== shown(settings[k]));
   const shared = bindsAllInterfaces(settings.host);
@@ -131,7 +143,7 @@ export function Settings() {
             <h3>{title}</h3>
             <div className="settings-grid">
               {keys.map((k) => (
-                <Field key={k} name={k} value={value(k)} pending={pending.includes(k)} onChange={(v) => setEdits((e) => ({ ...e, [k]: v }))} />
+                <Field key={k} name={k} value={value(k)} pending={pending.includes(k)} source={sources[k]} onChange={(v) => setEdits((e) => ({ ...e, [k]: v }))} />
               ))}
             </div>
           </section>

@@ -1,3 +1,4 @@
+import type { MatchTiming } from './meta-filter.js';
 import type { Figures } from './scenarios.js';
 
 export interface Results {
@@ -8,6 +9,8 @@ export interface Results {
   load: { start: number[]; end: number[] };
   targets: Record<string, { ran: boolean; reason?: string }>;
   scenarios: Record<string, { title: string; figures: Record<string, Figures>; errors: Record<string, string> }>;
+  /** msg-relay's meta_filter matcher on hostile patterns, in the bench's own process. */
+  metaFilter?: MatchTiming[];
 }
 
 const LABELS: Record<string, string> = {
@@ -105,5 +108,10 @@ export function renderMarkdown(r: Results): string {
       const x = c.figure(r, n);
       out.push(`| ${n} | ${c.what} | ${x === undefined ? 'not measured' : `${x} ${c.unit}`} | ${x === undefined ? '' : c.met(x) ? 'yes' : 'NO'} |`);
     }
+  if (r.metaFilter) {
+    out.push('', '## meta_filter matching', '', 'msg-relay\'s glob matcher on the largest metadata a peer may bring, in the bench process.', '');
+    out.push('| pattern | name bytes | matched | median us | max us | runs |', '|---|---:|---|---:|---:|---:|');
+    for (const m of r.metaFilter) out.push(`| \`${m.pattern.replaceAll('|', '\\|')}\` | ${fmt(m.nameBytes)} | ${m.matched ? 'yes' : 'no'} | ${fmt(m.medianUs)} | ${fmt(m.maxUs)} | ${m.runs} |`);
+  }
   return out.join('\n') + '\n';
 }

@@ -3,6 +3,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RelayProcess } from './load.js';
+import { benchMetaFilter } from './meta-filter.js';
 import { bare, msgRelay, spacewar, type ProtocolAdapter } from './protocols.js';
 import type { RelayKind } from './relay-process.js';
 import { renderMarkdown, type Results } from './report.js';
@@ -12,7 +13,8 @@ import { churn, consoleCost, fanout, idle, unicast, type Figures, type Target } 
  * `npm run bench`: every scenario against the bare ws relay, msg-relay and spacewar, each on
  * its own relay process, interleaved scenario by scenario so load on the machine hits all alike.
  *
- *   --only a,b       run only these scenarios (ids below)
+ *   --only a,b       run only these scenarios (ids below, and meta-filter: the msg-relay glob
+ *                    matcher in this process on 64 KiB names)
  *   --profile DIR    run Switchboard's relay processes under node --cpu-prof, profiles to DIR
  *   --out DIR        where results go (default test/bench/results)
  *   --compare DIR    also run msg-relay on another build's output folder (its dist/), to
@@ -127,6 +129,10 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(targets.map((t) => t.relay.stop()));
+  }
+  if (!opts.only || opts.only.has('meta-filter')) {
+    results.metaFilter = benchMetaFilter();
+    for (const m of results.metaFilter) say(`meta_filter ${m.pattern} | ${m.nameBytes} B | median ${m.medianUs} us, max ${m.maxUs} us over ${m.runs} runs`);
   }
 
   results.load.end = loadavg().map((x) => Math.round(x * 100) / 100);

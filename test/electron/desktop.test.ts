@@ -24,11 +24,27 @@ let server: ConsoleServer | undefined;
 const clients: Client[] = [];
 
 /** The real console, serving the test's console bundle; short batches so events come soon. */
-const realConsole: ConsoleFactory = (relay) => (server = serveConsole(relay, { staticDir: rendererDir, batchMs: 10 }));
+const realConsole: ConsoleFactory = (relay, options) => (server = serveConsole(relay, { staticDir: rendererDir, batchMs: 10, ...options }));
 
-async function start(settings?: Record<string, unknown>, createConsole: ConsoleFactory = realConsole): Promise<Desktop> {
+/** How the app is launched: its command line after the app's own arguments, its environment, packaged or not. */
+interface Launch {
+  argv?: string[];
+  env?: NodeJS.ProcessEnv;
+  development?: boolean;
+}
+
+const options = (createConsole: ConsoleFactory, launch: Launch = {}, preloadPath = '/app/out/preload/index.cjs') => ({
+  rendererDir,
+  preloadPath,
+  createConsole,
+  argv: launch.argv ?? [],
+  env: launch.env ?? {},
+  development: launch.development ?? false,
+});
+
+async function start(settings?: Record<string, unknown>, createConsole: ConsoleFactory = realConsole, launch: Launch = {}): Promise<Desktop> {
   if (settings) writeFileSync(join(userData, SETTINGS_FILE), JSON.stringify(settings));
-  desktop = await Desktop.start({ rendererDir, preloadPath: '/app/out/preload/index.cjs', createConsole });
+  desktop = await Desktop.start(options(createConsole, launch));
   if (!desktop) throw new Error(`desktop did not start: ${JSON.stringify(electron.dialog.errors)}`);
   return desktop;
 }
@@ -350,8 +366,8 @@ describe('desktop main process', () => {
 
   it('still quits, and says so, when stopping fails', async () => {
     // The real console, stopped for real, whose stop then throws: the one failure injected here.
-    const stuck: ConsoleFactory = (relay) => {
-      const real = realConsole(relay);
+    const stuck: ConsoleFactory = (relay, options) => {
+      const real = realConsole(relay, options);
       return {
         ...real,
         stop() {
@@ -388,7 +404,7 @@ describe('desktop main process', () => {
 
     electron.reset(userData);
     electron.app.hasLock = false;
-    expect(await Desktop.start({ rendererDir, preloadPath: '', createConsole: realConsole })).toBeUndefined();
+    expect(await Desktop.start(options(realConsole, {}, ''))).toBeUndefined();
     await electron.app.done;
     expect(electron.app.quitting).toBe(true);
     expect(electron.BrowserWindow.all).toHaveLength(0);
@@ -396,14 +412,106 @@ describe('desktop main process', () => {
 
   it('refuses bad stored settings with an error naming the key, and exits 1', async () => {
     writeFileSync(join(userData, SETTINGS_FILE), JSON.stringify({ port: 'eighty' }));
-    const d = await Desktop.start({ rendererDir, preloadPath: '', createConsole: realConsole });
+    const d = await Desktop.start(options(realConsole, {}, ''));
     expect(d).toBeUndefined();
     expect(electron.app.exitCode).toBe(1);
     expect(electron.dialog.errors[0]!.title).toBe('Switchboard cannot start');
     expect(electron.dialog.errors[0]!.content).toContain('key "port": expected a whole number, got "eighty"');
     expect(electron.BrowserWindow.all).toHaveLength(0);
   });
+
+  it('takes the layers of switchboard serve: the settings file, then SWITCHBOARD_* variables, then flags, and tells Settings which', async () => {
+    const d = await start({ port: 0, msgRelayDefaultGroup: 'fromfile', maxRooms: 50 }, realConsole, {
+      env: { SWITCHBOARD_MSG_RELAY_DEFAULT_GROUP: 'fromenv', SWITCHBOARD_MAX_ROOMS: '60', SWITCHBOARD_MAX_ROOM: '1', HOME: '/home/someone' },
+      argv: ['--max-rooms', '70'],
+    });
+    expect(d.relay.config).toMatchObject({ msgRelayDefaultGroup: 'fromenv', maxRooms: 70 });
+    const { bridge } = windowBridge();
+    expect((await bridge.request('snapshot', {})).settingSources).toEqual({
+      msgRelayDefaultGroup: { from: 'environment', name: 'SWITCHBOARD_MSG_RELAY_DEFAULT_GROUP' },
+      maxRooms: { from: 'flag', name: '--max-rooms' },
+    });
+    // An unknown variable is a warning in the log, naming the nearest known one; the app started.
+    const log = await bridge.request('log', {});
+    expect(log.map((e) => e.message)).toContain('unknown environment variable "SWITCHBOARD_MAX_ROOM" is ignored (did you mean SWITCHBOARD_MAX_ROOMS?)');
+    // A change from the UI is stored; what the environment and flags set stays out of the file...
+    await bridge.request('updateSettings', { patch: { tapCapacity: 500 } });
+    expect(stored()).toEqual({ port: 0, msgRelayDefaultGroup: 'fromfile', maxRooms: 50, tapCapacity: 500 });
+    // ...unless the UI changes it too.
+    await bridge.request('updateSettings', { patch: { maxRooms: 80 } });
+    expect(stored()).toEqual({ port: 0, msgRelayDefaultGroup: 'fromfile', maxRooms: 80, tapCapacity: 500 });
+  });
+
+  it('reads and stores the file --config names, and refuses an unknown flag by name', async () => {
+    const file = join(dir, 'relay.json');
+    writeFileSync(file, JSON.stringify({ port: 0, msgRelayDefaultGroup: 'deployed' }));
+    const d = await start(undefined, realConsole, { argv: ['--config', file] });
+    expect(d.relay.config.msgRelayDefaultGroup).toBe('deployed');
+    expect(d.settingsFile).toBe(file);
+    await windowBridge().bridge.request('updateSettings', { patch: { tapCapacity: 500 } });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ port: 0, msgRelayDefaultGroup: 'deployed', tapCapacity: 500 });
+    await d.stop();
+    desktop = undefined;
+
+    electron.reset(userData);
+    expect(await Desktop.start(options(realConsole, { argv: ['--prot', '1'] }))).toBeUndefined();
+    expect(electron.app.exitCode).toBe(1);
+    expect(electron.dialog.errors[0]!.content).toContain('unknown flag "--prot"');
+  });
+
+  it('prints the console address, token included, as switchboard serve does', async () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const d = await start({ port: 0 });
+      expect(write).toHaveBeenCalledWith(`switchboard: console http://127.0.0.1:${port(d)}/console/#token=${d.console.token}\n`);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it("opens the Overview's demo links in the browser, from the relay, which serves them", async () => {
+    const d = await start({ port: 0 });
+    const contents = electron.BrowserWindow.all[0]!.webContents;
+    const navigate = (url: string): boolean => {
+      let prevented = false;
+      contents.emit('will-navigate', { url, preventDefault: () => (prevented = true) });
+      return prevented;
+    };
+    const origin = `http://127.0.0.1:${port(d)}`;
+    expect(navigate('app://switchboard/demo/')).toBe(true);
+    expect(contents.openHandler!({ url: 'app://switchboard/demo/game/?room=abc' })).toEqual({ action: 'deny' });
+    expect(navigate('http://192.0.2.7:8765/demo/')).toBe(true);
+    expect(electron.shell.opened).toEqual([`${origin}/demo/`, `${origin}/demo/game/?room=abc`, 'http://192.0.2.7:8765/demo/']);
+    // The console's own views stay in the window; other schemes go nowhere.
+    expect(navigate('app://switchboard/console/#peers')).toBe(false);
+    expect(navigate('file:///etc/passwd')).toBe(true);
+    expect(electron.shell.opened).toHaveLength(3);
+    const demo = await fetch(`${origin}/demo/`);
+    expect(demo.status).toBe(200);
+    expect(await demo.text()).toContain('<html');
+  });
+
+  it('grants no permission, asked for or checked', async () => {
+    await start({ port: 0 });
+    const contents = electron.BrowserWindow.all[0]!.webContents;
+    let granted: boolean | undefined;
+    electron.session.defaultSession.permissionHandler!(contents, 'notifications', (ok) => (granted = ok));
+    expect(granted).toBe(false);
+    for (const permission of ['notifications', 'media', 'clipboard-read', 'geolocation'])
+      expect(electron.session.defaultSession.permissionCheckHandler!(contents, permission, 'app://switchboard')).toBe(false);
+  });
+
+  it.each([
+    [false, 'a packaged app'],
+    [true, 'development'],
+  ])('offers DevTools only in development (development: %s, %s)', async (development) => {
+    await start({ port: 0 }, realConsole, { development });
+    expect(electron.BrowserWindow.all[0]!.options.webPreferences?.devTools).toBe(development);
+    const view = electron.Menu.current.find((m) => m.label === 'View')!;
+    expect(view.submenu!.some((i) => i.role === 'toggleDevTools')).toBe(development);
+  });
 });
+
 
 function menuBar(): (string | undefined)[] {
   return electron.Menu.current.map((m) => m.label ?? (m.role === 'editMenu' ? 'Edit' : m.role === 'help' ? 'Help' : m.role));

@@ -1,12 +1,14 @@
 // electron-builder --dir against a stand-in Electron folder (no download): the app.asar must
 // hold the main, preload and console bundles and the runtime dependencies, and nothing of
-// development. Runs after `npm run build` (npm test builds first).
+// development, and the binary's fuses must be flipped. Runs after `npm run build` (npm test
+// builds first).
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { extractFile, listPackage } from '@electron/asar';
+import { FuseV1Options, FuseVersion, getCurrentFuseWire } from '@electron/fuses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -26,7 +28,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'switchboard-package-'));
   const electronDist = join(work, 'electron');
   mkdirSync(electronDist);
-  writeFileSync(join(electronDist, 'electron'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  writeFileSync(join(electronDist, 'electron'), standInBinary(), { mode: 0o755 });
   if (!existsSync(join(rendererDir, 'index.html'))) {
     standInRenderer = true;
     mkdirSync(rendererDir, { recursive: true });
@@ -51,6 +53,22 @@ afterAll(() => {
   if (standInRenderer) rmSync(rendererDir, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
 });
+
+/** A fuse's state in the wire, as Electron writes it: the characters '1' and '0'. */
+const ON = '1'.charCodeAt(0);
+const OFF = '0'.charCodeAt(0);
+
+/**
+ * A script in Electron's place that carries a fuse wire where a real Electron binary does: the
+ * sentinel, the wire's version and length, then every fuse as Electron 45 ships it (only cookie
+ * encryption off), so electron-builder flips them as it would in a real build.
+ */
+function standInBinary(): Buffer {
+  const wire = Buffer.alloc(8, ON);
+  for (const fuse of [FuseV1Options.EnableCookieEncryption, FuseV1Options.EnableEmbeddedAsarIntegrityValidation, FuseV1Options.OnlyLoadAppFromAsar, FuseV1Options.LoadBrowserProcessSpecificV8Snapshot])
+    wire[fuse] = OFF;
+  return Buffer.concat([Buffer.from('#!/bin/sh\nexit 0\n# dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'), Buffer.from([Number(FuseVersion.V1), wire.length]), wire, Buffer.from('\n')]);
+}
 
 const packed = (path: string): Buffer => extractFile(join(appDir, 'resources/app.asar'), path);
 
@@ -83,5 +101,27 @@ describe('the packaged desktop app', () => {
     for (const name of imported) expect(modules, name).toContain(name);
     for (const name of Object.keys(pkg.dependencies)) expect(modules, name).toContain(name);
     for (const name of Object.keys(pkg.devDependencies)) expect(modules, name).not.toContain(name);
+  });
+
+  it("has Electron's fuses set: no running as Node, no NODE_OPTIONS or --inspect, asar integrity and only app.asar", async () => {
+    const wire = await getCurrentFuseWire(join(appDir, 'switchboard'));
+    const state = (fuse: FuseV1Options): string => (wire[fuse] === ON ? 'ENABLE' : wire[fuse] === OFF ? 'DISABLE' : `byte ${wire[fuse]}`);
+    expect({
+      runAsNode: state(FuseV1Options.RunAsNode),
+      nodeOptions: state(FuseV1Options.EnableNodeOptionsEnvironmentVariable),
+      inspectArguments: state(FuseV1Options.EnableNodeCliInspectArguments),
+      asarIntegrity: state(FuseV1Options.EnableEmbeddedAsarIntegrityValidation),
+      onlyAsar: state(FuseV1Options.OnlyLoadAppFromAsar),
+      cookieEncryption: state(FuseV1Options.EnableCookieEncryption),
+      fileProtocolPrivileges: state(FuseV1Options.GrantFileProtocolExtraPrivileges),
+    }).toEqual({
+      runAsNode: 'DISABLE',
+      nodeOptions: 'DISABLE',
+      inspectArguments: 'DISABLE',
+      asarIntegrity: 'ENABLE',
+      onlyAsar: 'ENABLE',
+      cookieEncryption: 'ENABLE',
+      fileProtocolPrivileges: 'DISABLE',
+    });
   });
 });

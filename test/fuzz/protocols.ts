@@ -183,7 +183,7 @@ const intercessor: FuzzProtocol = {
  */
 const channelstream: FuzzProtocol = {
   name: 'channelstream',
-  config: { channelstreamHeartbeatMs: 500, channelstreamPongTimeoutMs: 1000, channelstreamGcIdleMs: 3000, channelstreamGcTickMs: 250 },
+  config: { channelstreamHeartbeatMs: 500, channelstreamPongTimeoutMs: 1000, channelstreamGcIdleMs: 6000, channelstreamGcTickMs: 250 },
   junk: ['{"type":"heartbeat"}', '[]'],
   session: ({ url, base }) => {
     const request = (path: string, body: string, opts: { method?: string; secret?: string | false } = {}): Promise<Response> => {

@@ -100,10 +100,13 @@ describe('TLS', () => {
     expect(() => loadConfig({ overrides: { tlsCert } })).toThrow('key "tlsKey" must be set together with "tlsCert"');
   });
 
-  it('is switched on by --tls-cert and --tls-key, and the CLI prints wss:// URLs', async () => {
+  it('is switched on by --tls-cert and --tls-key, and the CLI prints wss:// URLs and an https:// console that answers', async () => {
     const p = runCli(['serve', '--port', '0', '--tls-cert', tlsCert, '--tls-key', tlsKey]);
     running.push(p);
     const [, url] = await p.waitFor(/msg-relay[^\n]* on (wss:\/\/127\.0\.0\.1:\d+\/)/);
+    const [, consoleUrl] = await p.waitFor(/console (\S+)/);
+    expect(consoleUrl).toMatch(new RegExp(`^${url!.replace('wss:', 'https:')}console/#token=`));
+    expect((await httpsGet(consoleUrl!.replace(/#.*/, ''))).status).toBe(200);
     const c = await Client.open(url!, { ca });
     expect((await c.json<Msg>()).message_type).toBe('connection_id');
     p.child.kill('SIGTERM');

@@ -209,8 +209,12 @@ export const protocol = {
 export const session = {
   defaultSession: {
     permissionHandler: undefined as ((contents: unknown, permission: string, callback: (ok: boolean) => void) => void) | undefined,
+    permissionCheckHandler: undefined as ((contents: unknown, permission: string, origin: string) => boolean) | undefined,
     setPermissionRequestHandler(fn: (contents: unknown, permission: string, callback: (ok: boolean) => void) => void) {
       this.permissionHandler = fn;
+    },
+    setPermissionCheckHandler(fn: (contents: unknown, permission: string, origin: string) => boolean) {
+      this.permissionCheckHandler = fn;
     },
   },
 };

@@ -112,6 +112,10 @@ export class ConnectionLink implements Transport {
     this.ws?.ping?.(payload);
   }
 
+  flush(): void {
+    this.ws?.flush?.();
+  }
+
   close(code: number, reason: string): void {
     this.ws?.close(code, reason);
     this.poll?.end();

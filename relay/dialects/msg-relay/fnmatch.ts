@@ -1,60 +1,106 @@
+import { ANY, readClass, type Element } from './fnmatch-class.js';
+import { find, prepareRun, runAt, type Run } from './fnmatch-search.js';
+
 /**
- * Python's fnmatch.fnmatch on POSIX, which the original relay uses for meta_filter: `*`, `?`,
- * `[seq]` and `[!seq]`, case-sensitive, matching the whole string (newlines included). A `[`
- * without a closing `]` is a literal, a `]` right after `[` or `[!` is a member, and a reversed
- * range such as `z-a` matches nothing, as in Python 3.11.
+ * Python's fnmatch.fnmatchcase, which the original relay uses for meta_filter (POSIX fnmatch is
+ * case-sensitive): `*`, `?`, `[seq]` and `[!seq]`, matching the whole string, newlines included,
+ * one code point per `?` or class. A `[` without a closing `]` is a literal, a `]` right after
+ * `[` or `[!` is a member, and ranges are read exactly as Python 3.11's translate() reads them
+ * (reversed ranges dropped, `-` first or last a member).
+ *
+ * No regular expression: Python's translate() turns every `*` but the last into an atomic
+ * `(?>.*?fixed)`, which commits to the leftmost place the next fixed run matches and never
+ * backtracks across a star. Matched that way, run by run, each run is looked for once from
+ * where the last one ended (fnmatch-search.ts), where a backtracking regex grew with every star.
  */
 
-const cache = new Map<string, RegExp>();
-const CACHE_MAX = 256;
-
-const esc = (ch: string): string => `\\u{${ch.codePointAt(0)!.toString(16)}}`;
-
-function classSource(body: string[], negated: boolean): string {
-  let out = '';
-  for (let k = 0; k < body.length; k++) {
-    const lo = body[k]!;
-    if (body[k + 1] === '-' && k + 2 < body.length) {
-      const hi = body[k + 2]!;
-      if (lo.codePointAt(0)! <= hi.codePointAt(0)!) out += `${esc(lo)}-${esc(hi)}`;
-      k += 2;
-    } else out += esc(lo);
-  }
-  if (!out) return negated ? '[\\s\\S]' : '(?!)';
-  return negated ? `[^${out}]` : `[${out}]`;
+interface Compiled {
+  /** What comes before the first star, anchored at the start. */
+  head: Element[];
+  /** The runs after each star (the last is empty when the pattern ends with one); undefined without a star. */
+  afterStars: Run[] | undefined;
 }
 
-export function translate(pattern: string): string {
-  const p = [...pattern];
-  let src = '';
+const STAR = 0x2a;
+const QUESTION = 0x3f;
+const OPEN = 0x5b;
+
+/** A string's code points, as Python indexes a str (a lone surrogate is one). */
+function codePoints(text: string): Int32Array {
+  const out = new Int32Array(text.length);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const next = text.charCodeAt(i + 1);
+    if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      out[n++] = ((c - 0xd800) << 10) + (next - 0xdc00) + 0x10000;
+      i++;
+    } else out[n++] = c;
+  }
+  return out.subarray(0, n);
+}
+
+function compile(pattern: string): Compiled | 'never' {
+  const p = Array.from(codePoints(pattern));
+  const head: Element[] = [];
+  const runs: Element[][] = [];
+  let run = head;
+  let stars = false;
   for (let i = 0; i < p.length; ) {
-    const c = p[i++]!;
-    if (c === '*') {
-      if (!src.endsWith('[\\s\\S]*')) src += '[\\s\\S]*';
-    } else if (c === '?') src += '[\\s\\S]';
-    else if (c === '[') {
-      let j = i;
-      if (p[j] === '!') j++;
-      if (p[j] === ']') j++;
-      while (j < p.length && p[j] !== ']') j++;
-      if (j >= p.length) {
-        src += esc('[');
+    const c = p[i]!;
+    if (c === STAR) {
+      // Consecutive stars are one.
+      if (!stars || run.length > 0) runs.push((run = []));
+      stars = true;
+      i++;
+    } else if (c === QUESTION) {
+      run.push(ANY);
+      i++;
+    } else if (c === OPEN) {
+      const cls = readClass(p, i);
+      if (!cls) {
+        run.push(OPEN);
+        i++;
         continue;
       }
-      const negated = p[i] === '!';
-      src += classSource(p.slice(negated ? i + 1 : i, j), negated);
-      i = j + 1;
-    } else src += esc(c);
+      // An empty class is Python's (?!): wherever it stands, the pattern matches nothing.
+      if (cls[0] === 'never') return 'never';
+      run.push(cls[0]);
+      i = cls[1];
+    } else {
+      run.push(c);
+      i++;
+    }
   }
-  return `^(?:${src})$`;
+  return { head, afterStars: stars ? runs.map(prepareRun) : undefined };
 }
 
-export function fnmatch(name: string, pattern: string): boolean {
-  let re = cache.get(pattern);
-  if (!re) {
-    if (cache.size >= CACHE_MAX) cache.clear();
-    re = new RegExp(translate(pattern), 'u');
-    cache.set(pattern, re);
+function matchCompiled({ head, afterStars }: Compiled, name: Int32Array): boolean {
+  if (!afterStars) return name.length === head.length && runAt(head, name, 0);
+  if (head.length > name.length || !runAt(head, name, 0)) return false;
+  let pos = head.length;
+  const last = afterStars.length - 1;
+  // Every run between two stars: its leftmost place, never revisited (Python's atomic group).
+  for (let r = 0; r < last; r++) {
+    const at = find(afterStars[r]!, name, pos);
+    if (at < 0) return false;
+    pos = at + afterStars[r]!.elements.length;
   }
-  return re.test(name);
+  // The run after the last star ends the name: `.*fixed\Z`.
+  const tail = afterStars[last]!.elements;
+  const at = name.length - tail.length;
+  return at >= pos && runAt(tail, name, at);
+}
+
+const cache = new Map<string, Compiled | 'never'>();
+const CACHE_MAX = 256;
+
+export function fnmatch(name: string, pattern: string): boolean {
+  let compiled = cache.get(pattern);
+  if (compiled === undefined) {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    compiled = compile(pattern);
+    cache.set(pattern, compiled);
+  }
+  return compiled !== 'never' && matchCompiled(compiled, codePoints(name));
 }

@@ -19,6 +19,9 @@ interface Summary {
   peer_meta: string;
 }
 
+/** What `"truncated":true` adds to a reply. */
+const TRUNCATED_BYTES = Buffer.byteLength(',"truncated":true');
+
 const summary = (p: PeerView): Summary => ({ connection_id: p.id, peer_meta: p.meta as string });
 const groupOf = (p: Peer): string => p.rooms.values().next().value as string;
 
@@ -111,13 +114,29 @@ export function createMsgRelay(core: DialectContext): Dialect {
     else return onText(peer, data);
   }
 
-  /** list_peers: the group's other members on every node, those the filter matches. */
+  /**
+   * list_peers: the group's other members on every node, those the filter matches. A reply is
+   * kept within the protocol's frame limit (D-mr7): a 60-byte request must not make megabytes
+   * out of a large group's metadata, so the list stops at the first match that does not fit and
+   * says "truncated": true.
+   */
   function listPeers(peer: Peer, group: string, filter: unknown): void | Promise<void> {
     const match = matcher(filter);
     return whenReady(bus.members(PROTOCOL, group), (members) => {
       const list: Summary[] = [];
-      for (const p of members) if (p.key !== peer.key && match(p)) list.push(summary(p));
-      reply(peer, { from: HOST, to: peer.id, peer_list: list, message_type: 'peer_list', meta_filter: filter });
+      const answer: Message = { from: HOST, to: peer.id, peer_list: list, message_type: 'peer_list', meta_filter: filter };
+      let room = maxPayload - Buffer.byteLength(JSON.stringify(answer)) - TRUNCATED_BYTES;
+      for (const p of members) {
+        if (p.key === peer.key || !match(p)) continue;
+        const entry = summary(p);
+        room -= Buffer.byteLength(JSON.stringify(entry)) + 1;
+        if (room < 0) {
+          answer.truncated = true;
+          break;
+        }
+        list.push(entry);
+      }
+      reply(peer, answer);
     });
   }
 
