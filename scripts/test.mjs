@@ -4,7 +4,8 @@
 // elsewhere it stops with one line naming what to install, so no test fails or skips for want
 // of one. Then the npm packages and the build, when stale; then type-check, lint and vitest.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuild, ensurePackages, root, runOrExit, say } from './prepare.mjs';
 
@@ -33,14 +34,18 @@ function ensureSystemPackages() {
   if (missing.length === 0) return;
   const aptGet = existsSync('/usr/bin/apt-get');
   if (!aptGet || process.getuid?.() !== 0) {
-    const how = aptGet ? `sudo apt-get install ${missing.join(' ')}` : `the equivalents of Debian's ${missing.join(', ')}`;
-    say(`the tests need programs that are not installed: install ${how}, then run npm test again`);
+    const how = aptGet ? `run sudo apt-get install ${missing.join(' ')}` : `install the equivalents of Debian's ${missing.join(', ')}`;
+    say(`the tests need programs that are not installed: ${how}, then npm test again`);
     process.exit(1);
   }
   say(`installing the Debian packages the tests drive: ${missing.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  runOrExit('apt-get update', 'apt-get', ['update', '-qq'], { env });
-  runOrExit('apt-get install', 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  // apt's progress goes to a log that a failure names: the outcome is the one line above.
+  const log = join(tmpdir(), 'switchboard-apt.log');
+  const out = openSync(log, 'w');
+  const apt = (what, args) => runOrExit(`${what} (its output is in ${log})`, 'apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: ['ignore', out, out] });
+  apt('apt-get update', ['update']);
+  apt('apt-get install', ['install', '-y', '--no-install-recommends', ...missing]);
+  closeSync(out);
   const still = SYSTEM_NEEDS.filter((n) => !n.present()).map((n) => `${n.pkg} (for ${n.what})`);
   if (still.length > 0) {
     say(`apt-get installed, but these are still missing: ${still.join(', ')}`);

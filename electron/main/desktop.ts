@@ -30,6 +30,8 @@ export interface DesktopOptions {
   env: NodeJS.ProcessEnv;
   /** Electron runs from a checkout (npm start), not a packaged app: DevTools are offered. */
   development: boolean;
+  /** Writes a line to the terminal the app was started from (the console address, warnings). */
+  print(line: string): void;
 }
 
 export type ConsoleFactory = (relay: Relay, options: Pick<ConsoleServerOptions, 'settingSources'>) => ConsoleServer;
@@ -92,11 +94,11 @@ export class Desktop {
     const file = layers.file ?? stored;
     for (const w of layers.warnings) {
       relay.log.add('warn', 'config', w);
-      process.stderr.write(`switchboard: ${w}\n`);
+      opts.print(`switchboard: ${w}`);
     }
     const desktop = new Desktop(relay, opts.createConsole(relay, { settingSources: layers.sources }), file, layers, opts);
     desktop.open();
-    process.stdout.write(`switchboard: console ${desktop.console.url()}\n`);
+    opts.print(`switchboard: console ${desktop.console.url()}`);
     return desktop;
   }
 

@@ -16,5 +16,6 @@ void Desktop.start({
   argv: process.argv.slice(app.isPackaged ? 1 : 2),
   env: process.env,
   development: !app.isPackaged,
+  print: (line) => process.stdout.write(line + '\n'),
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());

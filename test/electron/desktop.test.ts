@@ -33,6 +33,9 @@ interface Launch {
   development?: boolean;
 }
 
+/** What the app printed to its terminal. */
+let printed: string[] = [];
+
 const options = (createConsole: ConsoleFactory, launch: Launch = {}, preloadPath = '/app/out/preload/index.cjs') => ({
   rendererDir,
   preloadPath,
@@ -40,6 +43,7 @@ const options = (createConsole: ConsoleFactory, launch: Launch = {}, preloadPath
   argv: launch.argv ?? [],
   env: launch.env ?? {},
   development: launch.development ?? false,
+  print: (line: string) => printed.push(line),
 });
 
 async function start(settings?: Record<string, unknown>, createConsole: ConsoleFactory = realConsole, launch: Launch = {}): Promise<Desktop> {
@@ -102,6 +106,7 @@ beforeEach(() => {
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><script type="module" src="./assets/app.js"></script>');
   writeFileSync(join(rendererDir, 'assets/app.js'), 'console.log("console");');
   electron.reset(userData);
+  printed = [];
 });
 
 afterEach(async () => {
@@ -459,14 +464,12 @@ describe('desktop main process', () => {
     expect(electron.dialog.errors[0]!.content).toContain('unknown flag "--prot"');
   });
 
-  it('prints the console address, token included, as switchboard serve does', async () => {
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    try {
-      const d = await start({ port: 0 });
-      expect(write).toHaveBeenCalledWith(`switchboard: console http://127.0.0.1:${port(d)}/console/#token=${d.console.token}\n`);
-    } finally {
-      write.mockRestore();
-    }
+  it('prints the console address, token included, and any warning, as switchboard serve does', async () => {
+    const d = await start({ port: 0 }, realConsole, { env: { SWITCHBOARD_PROT: '1' } });
+    expect(printed).toEqual([
+      'switchboard: unknown environment variable "SWITCHBOARD_PROT" is ignored (did you mean SWITCHBOARD_PORT?)',
+      `switchboard: console http://127.0.0.1:${port(d)}/console/#token=${d.console.token}`,
+    ]);
   });
 
   it("opens the Overview's demo links in the browser, from the relay, which serves them", async () => {
