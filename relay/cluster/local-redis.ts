@@ -40,7 +40,8 @@ export function ping(port: number, ms = 500): Promise<boolean> {
   });
 }
 
-async function freePort(): Promise<number> {
+/** A port that was free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
