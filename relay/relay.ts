@@ -1,6 +1,7 @@
 import { RedisBus } from './cluster/redis-bus.js';
 import { clusterTarget, pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
+import { hardenRunning, secretsOf, secureForLan, type Generated, type Secrets } from './config/secrets.js';
 import { createCore, type Core, type CoreOptions } from './core/core.js';
 import type { Hub } from './core/hub.js';
 import { EventLog } from './core/log.js';
@@ -26,12 +27,19 @@ export class Relay {
   listeners: ListenerInfo[] = [];
   /** The cluster bus, when the relay is a node of one (`cluster`). */
   readonly cluster: RedisBus | undefined;
+  /** The secrets the protocols run on. */
+  private readonly secrets: Secrets;
+  /** Secrets generated at construction, announced when the relay starts. */
+  private readonly generated: Generated[];
 
   /** `bus` puts a bus other than the in-process one in the path (a cluster's). */
   constructor(
     public config: Config,
     { bus }: Pick<CoreOptions, 'bus'> = {},
   ) {
+    ({ config, generated: this.generated } = secureForLan(config));
+    this.config = config;
+    this.secrets = secretsOf(config);
     this.tap = new TrafficTap(config.tapCapacity);
     const target = clusterTarget(config);
     let cluster: RedisBus | undefined;
@@ -53,7 +61,7 @@ export class Relay {
     this.cluster = cluster;
     this.core.observers.add(new TapRecorder(this.tap));
     this.hub = this.core.hub;
-    this.dialects = createDialects({ ...this.core, config });
+    this.dialects = createDialects({ ...this.core, config, secrets: this.secrets });
     this.server = new RelayServer(this.core, this.dialects, config);
   }
 
@@ -66,6 +74,7 @@ export class Relay {
     // A node joins the cluster before it takes a client: its first peers need the registry.
     await this.cluster?.start();
     await this.listen();
+    for (const g of this.generated.splice(0)) this.log.add('warn', 'secret', g.notice);
     this.core.keepalive.start(this.config.keepaliveTickSeconds * 1000);
     return this.listeners;
   }
@@ -75,7 +84,10 @@ export class Relay {
    * (open sockets stay connected); if the new ones cannot listen, the old ones come back.
    * Returns whether the listeners moved.
    */
-  async reconfigure(next: Config): Promise<boolean> {
+  async reconfigure(asked: Config): Promise<boolean> {
+    const { config: next, generated } = secureForLan(asked, this.secrets);
+    hardenRunning(this.secrets, next);
+    for (const g of generated) this.log.add('warn', 'secret', g.notice);
     const prev = this.config;
     const moves = next.host !== prev.host || next.port !== prev.port || next.listeners.join() !== prev.listeners.join();
     this.config = next;

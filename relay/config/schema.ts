@@ -275,12 +275,16 @@ export const SCHEMA = {
   },
 
   // channelstream
-  channelstreamSecret: { type: 'string', default: 'secret', doc: 'channelstream: the secret API requests are signed with (itsdangerous TimestampSigner).' },
+  channelstreamSecret: {
+    type: 'string',
+    default: 'secret',
+    doc: 'channelstream: the secret API requests are signed with (itsdangerous TimestampSigner). Left at the default or empty on a relay bound beyond loopback, a random one is used instead and the log says so.',
+  },
   channelstreamAdminUser: { type: 'string', default: 'admin', doc: 'channelstream: the user name of POST /admin/sign_in.' },
   channelstreamAdminSecret: {
     type: 'string',
     default: 'admin_secret',
-    doc: 'channelstream: the password of POST /admin/sign_in, whose cookie opens /admin/admin.json for 30 days.',
+    doc: 'channelstream: the password of POST /admin/sign_in, whose cookie opens /admin/admin.json for 30 days. Left at the default or empty on a relay bound beyond loopback, a random one is used instead.',
   },
   channelstreamAllowPostingFrom: {
     type: 'list',

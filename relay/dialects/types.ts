@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Secrets } from '../config/secrets.js';
 import type { Later } from '../core/bus.js';
 import type { Config, ProtocolName } from '../config/schema.js';
 import type { Core } from '../core/core.js';
@@ -8,6 +9,8 @@ import type { FrameHandler, SocketHandlers } from '../core/socket.js';
 /** What every dialect is given: the relay's core and its settings. */
 export interface DialectContext extends Core {
   config: Config;
+  /** Read at each use, not copied: they change when the relay moves onto the LAN (relay/config/secrets.ts). */
+  secrets: Secrets;
 }
 
 /** What a protocol reads from an upgrade before it is accepted, for the relay's limits to judge. */

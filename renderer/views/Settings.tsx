@@ -45,6 +45,9 @@ function SourceTag({ source }: { source: SettingSource }) {
 
 function Field({ name, value, onChange, pending, source }: { name: ConfigKey; value: string; onChange(v: string): void; pending: boolean; source: SettingSource | undefined }) {
   const spec: KeySpec = SCHEMA[name];
+  // A secret the relay generated (shared on the LAN) is read here, so it can be shown on request.
+  const [revealed, setRevealed] = useState(false);
+  const secret = isSecret(name);
   const control =
     spec.type === 'bool' ? (
       <input type="checkbox" checked={value === 'true'} onChange={(e) => onChange(String(e.target.checked))} aria-label={name} />
@@ -56,7 +59,7 @@ function Field({ name, value, onChange, pending, source }: { name: ConfigKey; va
       </select>
     ) : (
       <input
-        type={isSecret(name) ? 'password' : 'text'}
+        type={secret && !revealed ? 'password' : 'text'}
         inputMode={spec.type === 'int' ? 'numeric' : undefined}
         value={value}
         onChange={(e) => onChange(e.target.value)}
@@ -72,7 +75,16 @@ function Field({ name, value, onChange, pending, source }: { name: ConfigKey; va
         {source && <SourceTag source={source} />}
         {pending ? <span className="tag warn">at next start</span> : LIVE.includes(name) && <span className="tag">applies at once</span>}
       </div>
-      {control}
+      {secret ? (
+        <div className="row">
+          {control}
+          <button type="button" className="btn" aria-label={`Show ${name}`} aria-pressed={revealed} onClick={() => setRevealed(!revealed)}>
+            {revealed ? 'Hide' : 'Show'}
+          </button>
+        </div>
+      ) : (
+        control
+      )}
       <p className="muted small">{spec.doc}</p>
     </div>
   );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../relay/config/load.js';
 import type { ProtocolName } from '../../relay/config/schema.js';
+import { secretsOf } from '../../relay/config/secrets.js';
 import { createCore } from '../../relay/core/core.js';
 import { EventLog } from '../../relay/core/log.js';
 import type { Peer } from '../../relay/core/peer.js';
@@ -14,7 +15,8 @@ import { MemoryTransport } from '../helpers/memory-transport.js';
  */
 function dialectOf(protocol: ProtocolName) {
   const core = createCore(new EventLog());
-  const dialect = createDialects({ ...core, config: loadConfig({ overrides: {} }) }).get(protocol)!;
+  const config = loadConfig({ overrides: {} });
+  const dialect = createDialects({ ...core, config, secrets: secretsOf(config) }).get(protocol)!;
   const arrive = (target: string, headers: Record<string, string> = {}): { peer: Peer; frame: (text: string) => void; read: () => string[] } => {
     const url = new URL(target, 'http://relay');
     const arrival: Arrival = {

@@ -273,6 +273,12 @@ describe('the browser console', () => {
     await expect.poll(() => relay.relay.listeners[0]!.host).toBe('0.0.0.0');
     await expect.poll(() => share.isChecked()).toBe(true);
     await page.getByText('The listeners moved; open connections stay.').waitFor();
+    // Shared, channelstream signs with a generated secret, not the original's "secret"; Settings show it on request.
+    const secret = page.getByLabel('channelstreamSecret', { exact: true });
+    await page.getByRole('button', { name: 'Show channelstreamSecret' }).click();
+    expect(await secret.getAttribute('type')).toBe('text');
+    expect(relay.relay.config.channelstreamSecret).not.toBe('secret');
+    await expect.poll(() => secret.inputValue()).toBe(relay.relay.config.channelstreamSecret);
     await shot('settings');
     await share.click();
     await expect.poll(() => relay.relay.listeners[0]!.host).toBe('127.0.0.1');

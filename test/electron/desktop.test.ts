@@ -23,6 +23,8 @@ let desktop: Desktop | undefined;
 let server: ConsoleServer | undefined;
 const clients: Client[] = [];
 
+const GENERATED_SECRETS = { channelstreamSecret: expect.stringMatching(/^[\w-]{32}$/), channelstreamAdminSecret: expect.stringMatching(/^[\w-]{32}$/) };
+
 /** The real console, serving the test's console bundle; short batches so events come soon. */
 const realConsole: ConsoleFactory = (relay, options) => (server = serveConsole(relay, { staticDir: rendererDir, batchMs: 10, ...options }));
 
@@ -305,7 +307,8 @@ describe('desktop main process', () => {
     electron.menuItem('Share on LAN').click!();
     await until('the share window', () => d.shareWindow !== undefined);
     expect(d.relay.listeners[0]).toMatchObject({ host: '0.0.0.0', port: listening });
-    expect(stored()).toEqual({ port: 0, host: '0.0.0.0' });
+    // Shared on the LAN, channelstream's well-known secrets were replaced, and the new ones are stored too.
+    expect(stored()).toEqual({ port: 0, host: '0.0.0.0', ...GENERATED_SECRETS });
     expect(electron.menuItem('Share on LAN').checked).toBe(true);
     expect(electron.menuItem('Show LAN Addresses…').enabled).toBe(true);
 
@@ -326,7 +329,8 @@ describe('desktop main process', () => {
     electron.menuItem('Share on LAN').click!();
     await until('the share window to close', () => d.shareWindow === undefined);
     expect(d.relay.listeners[0]!.host).toBe('127.0.0.1');
-    expect(stored()).toEqual({ port: 0 }); // 127.0.0.1 is the default
+    // 127.0.0.1 is the default; the generated secrets stay, so nothing falls back to a well-known one.
+    expect(stored()).toEqual({ port: 0, ...GENERATED_SECRETS });
   });
 
   it('opens the browser console with its real token, and that console works (and its settings changes are stored too)', async () => {
@@ -347,7 +351,8 @@ describe('desktop main process', () => {
 
     // A change from the browser console is stored and shown in the menu like one from the window.
     await consoleApi(api, 'updateSettings', { patch: { host: '0.0.0.0' } });
-    expect(stored()).toEqual({ port: 0, host: '0.0.0.0' });
+    // Shared on the LAN, channelstream's well-known secrets were replaced, and the new ones are stored too.
+    expect(stored()).toEqual({ port: 0, host: '0.0.0.0', ...GENERATED_SECRETS });
     expect(electron.menuItem('Share on LAN').checked).toBe(true);
 
     electron.menuItem('Show Settings File').click!();

@@ -195,7 +195,10 @@ describe('channelstream long poll', () => {
     await cs.post([{ user: 'x', channel: 'lp', message: { n: 1 } }]);
     const first = await cs.call<Event[]>(`/listen?conn_id=${conn_id}`, { token: false });
     expect(first.status).toBe(200);
-    expect(first.headers.get('content-type')).toBe('text/html; charset=UTF-8');
+    // Not the original's text/html: the body echoes what clients published (docs/protocols.md).
+    expect(first.headers.get('content-type')).toBe('application/json; charset=UTF-8');
+    expect(first.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(first.headers.get('access-control-allow-origin')).toBe('*');
     expect(first.json).toMatchObject([{ message: { n: 1 }, catchup: true }]);
     const pending = cs.call<Event[]>(`/listen?conn_id=${conn_id}`, { token: false });
     await sleep(100);
@@ -205,6 +208,7 @@ describe('channelstream long poll', () => {
     expect(second.json[0]!.catchup).toBe(false);
     const idle = await cs.call(`/listen?conn_id=${conn_id}&callback=cb`, { token: false });
     expect(idle.text).toBe('cb([])');
+    expect(idle.headers.get('content-type')).toBe('application/javascript; charset=UTF-8');
     expect((await cs.call(`/listen?conn_id=${conn_id}&callback=alert(1)//`, { token: false })).status).toBe(422);
   });
 });

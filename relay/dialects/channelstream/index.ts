@@ -30,7 +30,7 @@ export function createChannelstream(core: DialectContext): Dialect {
 
     receive: (a) => receiveSocket(engine, core, a),
 
-    handleHttp: createRest(engine, hub, config),
+    handleHttp: createRest(engine, hub, config, core.secrets),
 
     inject(target: InjectTarget, payload: string): number {
       const m = { user: config.channelstreamOperatorUser, message: injectObject(payload, 'a channelstream message is a JSON object') };

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/schema.js';
+import type { Secrets } from '../../config/secrets.js';
 import type { Hub } from '../../core/hub.js';
 import { readBody } from '../../http/body.js';
 import { remoteAddress } from '../../http/remote.js';
@@ -43,7 +44,7 @@ const sorted = (names: Iterable<string>): string[] => [...names].sort();
 const same = (a: string, b: string): boolean => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function createRest(engine: Engine, hub: Hub, config: Config): (req: IncomingMessage, res: ServerResponse, url: URL) => boolean {
+export function createRest(engine: Engine, hub: Hub, config: Config, secrets: Secrets): (req: IncomingMessage, res: ServerResponse, url: URL) => boolean {
   const conn = (id: string): Connection => {
     const c = engine.connections.get(id);
     if (!c) throw new Invalid({ conn_id: ['Unknown connection'] });
@@ -164,7 +165,10 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
         // A callback is echoed into the page: only a JavaScript name is accepted.
         if (callback !== null && !/^[A-Za-z_$][\w$.]{0,127}$/.test(callback)) return invalid({ callback: ['Not a JavaScript function name.'] });
         const messages = pretty(await engine.listen(c));
-        return { status: 200, body: callback !== null ? `${callback}(${messages})` : messages, headers: { ...CORS, 'Content-Type': 'text/html; charset=UTF-8' } };
+        // The original said text/html; the body carries what clients published, so it is served as
+        // what it is (JSON, or a script for JSONP) and never sniffed, lest a page render it on this origin.
+        const type = callback !== null ? 'application/javascript; charset=UTF-8' : 'application/json; charset=UTF-8';
+        return { status: 200, body: callback !== null ? `${callback}(${messages})` : messages, headers: { ...CORS, 'Content-Type': type, 'X-Content-Type-Options': 'nosniff' } };
       },
     },
     '/admin/admin.json': { methods: ['GET', 'POST'], access: 'admin', handle: () => json(200, adminReport(engine)) },
@@ -173,8 +177,8 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
       access: 'open',
       handle: (call) => {
         const user = call.form?.get('username');
-        if (!user || !same(user, config.channelstreamAdminUser) || !same(call.form?.get('password') ?? '', config.channelstreamAdminSecret)) return pyramidError(403, call.req);
-        const cookie = `${ADMIN_COOKIE}=${sign(config.channelstreamAdminSecret, user)}; Path=/; Max-Age=${ADMIN_COOKIE_SECONDS}; HttpOnly; SameSite=Lax`;
+        if (!user || !same(user, config.channelstreamAdminUser) || !same(call.form?.get('password') ?? '', secrets.channelstreamAdminSecret)) return pyramidError(403, call.req);
+        const cookie = `${ADMIN_COOKIE}=${sign(secrets.channelstreamAdminSecret, user)}; Path=/; Max-Age=${ADMIN_COOKIE_SECONDS}; HttpOnly; SameSite=Lax`;
         return { status: 302, body: '', headers: { Location: '/admin/admin.json', 'Set-Cookie': cookie } };
       },
     },
@@ -193,7 +197,7 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
     const raw = req.headers.cookie?.split(';').map((s) => s.trim()).find((s) => s.startsWith(`${ADMIN_COOKIE}=`));
     if (!raw) return false;
     try {
-      return unsign(config.channelstreamAdminSecret, raw.slice(ADMIN_COOKIE.length + 1), { maxAgeSeconds: ADMIN_COOKIE_SECONDS }) === config.channelstreamAdminUser;
+      return unsign(secrets.channelstreamAdminSecret, raw.slice(ADMIN_COOKIE.length + 1), { maxAgeSeconds: ADMIN_COOKIE_SECONDS }) === config.channelstreamAdminUser;
     } catch {
       return false;
     }
@@ -213,7 +217,7 @@ export function createRest(engine: Engine, hub: Hub, config: Config): (req: Inco
     let signed = false;
     if (token !== undefined) {
       try {
-        unsign(config.channelstreamSecret, token, { maxAgeSeconds: config.channelstreamValidateRequests ? MAX_AGE_SECONDS : undefined });
+        unsign(secrets.channelstreamSecret, token, { maxAgeSeconds: config.channelstreamValidateRequests ? MAX_AGE_SECONDS : undefined });
         signed = true;
       } catch {
         return BAD_SIGNATURE();

@@ -21,7 +21,9 @@ function mac(secret: string, payload: Buffer): Buffer {
   return createHmac('sha1', deriveKey(secret)).update(payload).digest();
 }
 
+/** itsdangerous' int_to_bytes: big-endian, as few bytes as the number needs, none for 0. */
 function intToBytes(n: number): Buffer {
+  if (Math.trunc(n) === 0) return Buffer.alloc(0);
   let hex = Math.trunc(n).toString(16);
   if (hex.length % 2) hex = '0' + hex;
   return Buffer.from(hex, 'hex');
