@@ -1,3 +1,4 @@
+import { Captures } from './capture/captures.js';
 import { RedisBus } from './cluster/redis-bus.js';
 import { clusterTarget, pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
@@ -10,6 +11,7 @@ import { TrafficTap } from './core/tap.js';
 import { createDialects } from './dialects/index.js';
 import type { Dialect } from './dialects/types.js';
 import { RelayServer, type ListenerInfo, type ListenerSpec } from './http/server.js';
+import { packageVersion } from './http/static.js';
 
 export const SHUTDOWN_CODE = 1001;
 export const SHUTDOWN_REASON = 'Switchboard is shutting down';
@@ -27,6 +29,8 @@ export class Relay {
   listeners: ListenerInfo[] = [];
   /** The cluster bus, when the relay is a node of one (`cluster`). */
   readonly cluster: RedisBus | undefined;
+  /** Capture files of this run: at most one recording, as an observer of every delivery. */
+  readonly captures: Captures;
   /** The secrets the protocols run on. */
   private readonly secrets: Secrets;
   /** Secrets generated at construction, announced when the relay starts. */
@@ -63,6 +67,11 @@ export class Relay {
     this.hub = this.core.hub;
     this.dialects = createDialects({ ...this.core, config, secrets: this.secrets });
     this.server = new RelayServer(this.core, this.dialects, config);
+    this.captures = new Captures(
+      (observer) => this.core.observers.add(observer),
+      () => this.config,
+      () => ({ version: packageVersion(), protocols: this.protocols }),
+    );
   }
 
   /** Protocols that are spoken, in the order of PROTOCOLS. */
@@ -70,7 +79,9 @@ export class Relay {
     return PROTOCOLS.filter((p) => this.dialects.has(p));
   }
 
+  /** Starts listening; with `record` set, the capture starts first so it sees the first client. */
   async start(): Promise<ListenerInfo[]> {
+    if (this.config.record) await this.captures.start({ by: 'cli', file: this.config.record });
     // A node joins the cluster before it takes a client: its first peers need the registry.
     await this.cluster?.start();
     await this.listen();
@@ -133,6 +144,7 @@ export class Relay {
     for (const d of this.dialects.values()) d.stop?.();
     await this.server.close();
     await this.core.bus.close();
+    await this.captures.stop('the relay stopped');
     this.listeners = [];
   }
 }

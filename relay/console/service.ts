@@ -5,6 +5,7 @@ import type { Peer } from '../core/peer.js';
 import type { TrafficRecord } from '../core/tap.js';
 import { InjectError, type InjectTarget } from '../dialects/types.js';
 import type { Relay } from '../relay.js';
+import { captureOps } from './capture-ops.js';
 import { ConsoleError } from './errors.js';
 import { checkParams, MAX_PAGE } from './params.js';
 import type { ConsoleClient, ConsoleEvent, ConsoleOp, Params, PeerFilter, PeerInfo, Rates, Result, RoomInfo, Snapshot, Stats, TrafficFilter } from './types.js';
@@ -86,6 +87,7 @@ export class ConsoleService {
   private readonly timers: NodeJS.Timeout[];
   private readonly unsubscribe: (() => void)[];
   private readonly opts: Required<ConsoleServiceOptions>;
+  private readonly captureOps: ReturnType<typeof captureOps>;
   private lastTotals: ProtocolCounters;
   private lastTick = Date.now();
   private connects = 0;
@@ -109,7 +111,9 @@ export class ConsoleService {
         },
       }),
       relay.log.subscribe((entry) => this.broadcast({ type: 'log', entry })),
+      relay.captures.onChange((capture) => this.broadcast({ type: 'capture', capture })),
     ];
+    this.captureOps = captureOps(relay, (e) => this.broadcast(e), (message) => new ConsoleError(message));
     this.timers = [setInterval(() => this.pump(), this.opts.batchMs), setInterval(() => this.tick(), this.opts.statsMs)];
     for (const t of this.timers) t.unref();
   }
@@ -176,6 +180,10 @@ export class ConsoleService {
     log: (_s, { limit }) => this.relay.log.recent(Math.min(limit ?? 1000, 10_000)),
     getSettings: () => this.relay.config,
     updateSettings: (_s, { patch }) => this.updateSettings(patch),
+    captures: (_s, p) => this.captureOps.captures(p),
+    startCapture: (_s, p) => this.captureOps.startCapture(p),
+    stopCapture: (_s, p) => this.captureOps.stopCapture(p),
+    replayCapture: (_s, p) => this.captureOps.replayCapture(p),
   };
 
   private snapshot(): Snapshot {

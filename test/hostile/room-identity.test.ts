@@ -35,6 +35,7 @@ describe('a spacewar room is the whole request target, as the original saw it', 
     expect(await selfId('/ws-relay/g?group=a&meta=x')).toBe('1');
     expect(await selfId('/ws-relay/g?group=b&meta=x')).toBe('1');
     expect(await selfId('/ws-relay/g?group=a&meta=x')).toBe('2');
+    await assertAlive(relay);
   });
 
   it('with an access token, the token leaves the room name and every other byte of the query stays', async () => {

@@ -76,7 +76,7 @@ describe("meta_filter matches exactly like Python's fnmatch", () => {
       fc.property(fc.array(fc.tuple(name, pattern), { minLength: 300, maxLength: 300 }), (pairs) => {
         expect(disagreement(pairs)).toBeUndefined();
       }),
-      { numRuns: 10 },
+      { numRuns: 10, endOnFailure: true },
     );
   });
 
@@ -85,7 +85,7 @@ describe("meta_filter matches exactly like Python's fnmatch", () => {
       fc.property(fc.array(fc.tuple(longName, fc.oneof(starry, pattern)), { minLength: 20, maxLength: 20 }), (pairs) => {
         expect(disagreement(pairs)).toBeUndefined();
       }),
-      { numRuns: 8 },
+      { numRuns: 8, endOnFailure: true },
     );
   });
 

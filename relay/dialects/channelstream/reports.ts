@@ -1,6 +1,7 @@
 import type { Engine } from './engine.js';
 import type { Channel } from './state.js';
 import type { StateValue } from './validate.js';
+import { byName } from '../../core/names.js';
 
 /** What /connect, /subscribe, /info, /channel_config and /admin/admin.json report about channels and users. */
 
@@ -23,7 +24,7 @@ export function info(
   names: Iterable<string>,
   o: InfoOptions,
 ): { channels: Record<string, unknown>; users: { user: string; state: Record<string, StateValue> }[] } {
-  const channels: Record<string, unknown> = {};
+  const channels = byName<unknown>();
   const users = new Set<string>();
   for (const name of names) {
     const ch = engine.channels.get(name);
@@ -48,7 +49,7 @@ function uptime(ms: number): string {
 }
 
 export function adminReport(engine: Engine): Record<string, unknown> {
-  const channels: Record<string, unknown> = {};
+  const channels = byName<unknown>();
   for (const ch of engine.channels.values()) channels[ch.name] = channelInfo(engine, ch, true, true);
   const users = [...engine.users.values()];
   return {

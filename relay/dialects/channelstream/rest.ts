@@ -13,6 +13,7 @@ import { channelConfigBody, connectBody, connIdBody, deleteMessage, editMessage,
 import { sign, unsign } from './signer.js';
 import { check, Invalid, list, type Errors } from './validate.js';
 import { pretty, uuidParse } from './wire.js';
+import { nestsDeeper, PYTHON_JSON_DEPTH, tooDeep } from '../json-depth.js';
 
 /** channelstream's REST API: who may call it, and what each path does. */
 
@@ -203,6 +204,7 @@ export function createRest(engine: Engine, hub: Hub, config: Config, secrets: Se
     }
   };
 
+  /** Serves a call and tells the observers of it with its answer (a capture replays a backend's calls). */
   async function serve(route: Route, req: IncomingMessage, url: URL): Promise<Reply> {
     const read = await readBody(req, { maxBytes: config.channelstreamMaxBodyBytes, timeoutMs: config.bodyTimeoutMs });
     // The rest of a refused body is never read, so the connection cannot carry another request.
@@ -211,6 +213,22 @@ export function createRest(engine: Engine, hub: Hub, config: Config, secrets: Se
         ? json(413, { request: `the body is over ${config.channelstreamMaxBodyBytes} bytes` }, { Connection: 'close' })
         : json(408, { request: `the body did not arrive within ${config.bodyTimeoutMs} ms` }, { Connection: 'close' });
     const raw = read.text;
+    const reply = await answer(route, req, url, raw);
+    if (hub.observers.wants('requested'))
+      hub.observers.requested({
+        protocol: 'channelstream',
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.search.slice(1),
+        remote: remoteAddress(req),
+        body: raw,
+        status: reply.status,
+        response: reply.body,
+      });
+    return reply;
+  }
+
+  async function answer(route: Route, req: IncomingMessage, url: URL, raw: string): Promise<Reply> {
     const form = req.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(raw) : undefined;
     const header = req.headers['x-channelstream-secret'];
     const token = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('secret') ?? form?.get('secret') ?? undefined;
@@ -227,6 +245,8 @@ export function createRest(engine: Engine, hub: Hub, config: Config, secrets: Se
     if ((route.access === 'api' && !api) || (route.access === 'admin' && !api && !adminCookie(req))) return pyramidError(403, req);
     let body: unknown;
     if (!form && raw.trim() !== '') {
+      // Python's json gave up here with RecursionError (a 500 in the original).
+      if (nestsDeeper(raw, PYTHON_JSON_DEPTH)) return json(400, { request: `the body is not valid JSON: ${tooDeep(PYTHON_JSON_DEPTH)}` });
       try {
         body = JSON.parse(raw);
       } catch (err) {

@@ -3,6 +3,7 @@ import type { ChannelConfig } from './schemas.js';
 import type { ConnectionLink } from './link.js';
 import type { StateValue } from './validate.js';
 import { isoNow, newUuid } from './wire.js';
+import { byName } from '../../core/names.js';
 
 /** Users, connections and channels: what channelstream remembers between requests. */
 
@@ -29,7 +30,7 @@ export function keepLast<T>(list: T[], max: number): void {
 
 export class User {
   readonly uuid = newUuid();
-  state: Record<string, StateValue> = {};
+  state = byName<StateValue>();
   publicKeys: string[] = [];
   readonly connections = new Set<Connection>();
   /** Private messages without a channel, for catchup. */
@@ -39,7 +40,7 @@ export class User {
   constructor(readonly name: string) {}
 
   publicState(): Record<string, StateValue> {
-    const out: Record<string, StateValue> = {};
+    const out = byName<StateValue>();
     for (const k of this.publicKeys) if (k in this.state) out[k] = this.state[k]!;
     return out;
   }

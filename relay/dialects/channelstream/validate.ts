@@ -1,4 +1,5 @@
 import { isoParse, uuidParse } from './wire.js';
+import { byName } from '../../core/names.js';
 
 /**
  * Request validation with the original's error bodies (marshmallow 2 `messages`): a field's
@@ -57,7 +58,7 @@ export const datetime: Field<string> = (raw) => {
 export const list = <T>(item: Field<T>, minItems = 0): Field<T[]> => (raw) => {
   if (!Array.isArray(raw)) return fail('Not a valid list.');
   const out: T[] = [];
-  const errors: Record<string, Errors> = {};
+  const errors = byName<Errors>();
   raw.forEach((v, i) => {
     const r = item(v);
     if (r.ok) out.push(r.value);
@@ -72,8 +73,8 @@ const isMapping = (raw: unknown): raw is Record<string, unknown> => typeof raw =
 
 export const dict = <T>(value: Field<T>): Field<Record<string, T>> => (raw) => {
   if (!isMapping(raw)) return fail('Not a valid mapping type.');
-  const out: Record<string, T> = {};
-  const errors: Record<string, Errors> = {};
+  const out = byName<T>();
+  const errors = byName<Errors>();
   for (const [k, v] of Object.entries(raw)) {
     const r = value(v);
     if (r.ok) out[k] = r.value;
@@ -109,8 +110,8 @@ type Out<S extends Shape> = { [K in keyof S]: S[K] extends Spec<infer T> ? T : n
 export function object<S extends Shape>(shape: S): Field<Out<S>> {
   return (raw) => {
     if (!isMapping(raw)) return { ok: false, errors: { _schema: ['Invalid input type.'] } };
-    const out: Record<string, unknown> = {};
-    const errors: Record<string, Errors> = {};
+    const out = byName<unknown>();
+    const errors = byName<Errors>();
     for (const [key, spec] of Object.entries(shape)) {
       if (!(key in raw)) {
         if (spec.required) errors[key] = [MISSING];

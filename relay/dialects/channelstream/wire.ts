@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { jsonDepth } from '../json-depth.js';
 
 /** Formats channelstream puts on the wire. */
 
@@ -28,8 +29,19 @@ export function uuidParse(text: unknown): string | undefined {
 
 export const newUuid = (): string => randomUUID();
 
-/** Every reply and every socket frame is JSON pretty-printed with indent 4. */
-export const pretty = (value: unknown): string => JSON.stringify(value, null, 4);
+/** Pretty-printed output past this many bytes (at most) is sent compact instead. */
+const PRETTY_BUDGET = 8 * 1024 * 1024;
+
+/**
+ * Every reply and every socket frame is JSON pretty-printed with indent 4, as the original's,
+ * unless that could pass PRETTY_BUDGET: indentation grows with depth, so a deep value of a
+ * megabyte would print to gigabytes. Then it is sent compact, the same JSON value.
+ */
+export function pretty(value: unknown): string {
+  const flat = JSON.stringify(value);
+  // Each character of the compact text gains at most a newline, a space and the indent of its depth.
+  return flat.length * (4 * jsonDepth(flat) + 2) <= PRETTY_BUDGET ? JSON.stringify(value, null, 4) : flat;
+}
 
 /** One event as a socket frame: a one-element array. */
 export const frameOf = (event: object): string => pretty([event]);

@@ -5,6 +5,7 @@ import type { FrameHandler } from '../../core/socket.js';
 import { injectJson, injectPeer } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
 import { InjectError, type Dialect, type DialectContext, type InjectTarget, type Welcome } from '../types.js';
+import { nestsDeeper, PYTHON_JSON_DEPTH, tooDeep } from '../json-depth.js';
 
 /**
  * Compendium WSS: a socket asks for an ephemeral address (INIT) and anyone who knows an address
@@ -39,6 +40,8 @@ class BadMessage extends Error {}
 function parse(data: Buffer, isBinary: boolean): Message {
   let text = data.toString('utf8');
   if (isBinary && text.startsWith('\ufeff')) text = text.slice(1);
+  // The original's json.loads raised RecursionError here, which closed the socket with 1011.
+  if (nestsDeeper(data, PYTHON_JSON_DEPTH)) throw new BadMessage(`invalid JSON: ${tooDeep(PYTHON_JSON_DEPTH)}`);
   let value: unknown;
   try {
     value = JSON.parse(text);

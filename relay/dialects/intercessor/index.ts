@@ -6,6 +6,7 @@ import { injectJson, injectPeer, refuseFilter } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
 import { InjectError, type Arrival, type Dialect, type DialectContext, type InjectTarget, type Reception, type Refusal } from '../types.js';
 import { decodeFrame, encodeFrame, type InboundFrame } from './frame.js';
+import { nestsDeeper, SERDE_JSON_DEPTH, tooDeep } from '../json-depth.js';
 
 /**
  * intercessor: WebRTC signaling. A server connects to /server and gets an id; clients connect to
@@ -56,6 +57,7 @@ export function createIntercessor({ hub, routing, bus, config }: DialectContext)
    */
   function read(peer: Peer, data: Buffer, isBinary: boolean, server?: string): InboundFrame | undefined {
     if (isBinary) return reject(peer, data, 1003, 'binary frames are not accepted: intercessor speaks JSON text');
+    if (nestsDeeper(data, SERDE_JSON_DEPTH)) return reject(peer, data, 1008, `invalid JSON: ${tooDeep(SERDE_JSON_DEPTH)}`);
     const frame = decodeFrame(data.toString());
     if (typeof frame === 'string') return reject(peer, data, 1008, frame);
     if (frame.from !== undefined && frame.from !== peer.id) return reject(peer, data, 1008, `invalid message source: "from" must be your id ${peer.id}`);

@@ -2,9 +2,10 @@ import { ANY, matchesOne, type CharClass, type Element } from './fnmatch-class.j
 
 /**
  * Finding a fixed run of a glob (what stands between two stars) in a name, at its leftmost
- * place, in time that does not multiply the name's length by the run's: a run of literals by
- * Knuth-Morris-Pratt, any other by Shift-And, which advances every partial match at once, 32 of
- * them per machine word.
+ * place, in one pass over the name: a run of literals by Knuth-Morris-Pratt (linear in the name
+ * and the run), any other by Shift-And, which advances every partial match at once, 32 of them
+ * per machine word (the name's length times the run's over 32, where trying each place in turn
+ * would take the full product).
  */
 
 /** A run with `?` or a class, taken apart so that the positions a code point can take are quick to list. */

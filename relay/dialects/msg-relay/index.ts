@@ -6,6 +6,7 @@ import { injectObject, injectPeer } from '../inject.js';
 import { localWitnesses } from '../presence.js';
 import type { Arrival, Dialect, DialectContext, InjectTarget, Welcome } from '../types.js';
 import { fnmatch } from './fnmatch.js';
+import { nestsDeeper, PYTHON_JSON_DEPTH, tooDeep } from '../json-depth.js';
 
 /** tier2 ws_msg_relay: JSON messages addressed by connection id, within a group. */
 
@@ -145,6 +146,10 @@ export function createMsgRelay(core: DialectContext): Dialect {
     if (text === 'ping') {
       routing.note(peer, text);
       routing.reply(peer, 'pong');
+      return;
+    }
+    if (nestsDeeper(data, PYTHON_JSON_DEPTH)) {
+      routing.refuse(peer, text, 1008, `messages must be in JSON format: ${tooDeep(PYTHON_JSON_DEPTH)}`);
       return;
     }
     let msg: unknown;
