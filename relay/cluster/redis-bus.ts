@@ -7,7 +7,7 @@ import { localRecipients } from '../core/local-bus.js';
 import type { EventLog } from '../core/log.js';
 import type { Peer, PeerView } from '../core/peer.js';
 import { RoomWatchers } from '../core/watchers.js';
-import { decodeEnvelope, encodeEnvelope } from './envelope.js';
+import { decodeEnvelope, encodeEnvelope, type Batch } from './envelope.js';
 import { ClusterPeer, clusterKey, toRecord, type Change, type NodeInfo, type RegistryEvent } from './mirror.js';
 import { ClusterNode, type Health, type PeerScript } from './node.js';
 
@@ -39,6 +39,9 @@ export class RedisBus implements Bus {
   /** This node's peers whose id is a room's number. */
   private readonly counted = new WeakSet<Peer>();
   private messagesLost = 0;
+  /** Frames for other nodes routed in this turn of the event loop, sent together at its end. */
+  private readonly outbox = new Map<string, Batch[]>();
+  private flushing: NodeJS.Immediate | undefined;
   /** The last health change, said in words. */
   private detail = 'starting';
 
@@ -83,6 +86,7 @@ export class RedisBus implements Bus {
   }
 
   close(): Promise<void> {
+    this.flush();
     return this.node.stop();
   }
 
@@ -104,15 +108,38 @@ export class RedisBus implements Bus {
       if (perRecipient) frames.push(bytes);
     }
     for (const [node, peers] of this.remoteRecipients(to)) {
-      const own = perRecipient ? peers.map(bytesFor) : frame;
-      if (!this.node.publish(node, encodeEnvelope({ kind: 'frames', to: peers.map((p) => p.localKey), frames: own }))) {
+      if (this.node.health !== 'ok') {
         this.lost(peers.length);
         continue;
       }
+      const own = perRecipient ? peers.map(bytesFor) : frame;
+      this.post(node, { to: peers.map((p) => p.localKey), frames: own });
       recipients.push(...peers);
       if (perRecipient) frames.push(...(own as Buffer[]));
     }
     return { recipients, frame: perRecipient ? frames : frame };
+  }
+
+  /**
+   * Queues a frame for a node. What a node routes in one turn of its event loop goes out in one
+   * publish per destination: a publish costs the sender, Redis and the receiver far more than
+   * the bytes it carries.
+   */
+  private post(node: string, batch: Batch): void {
+    let queued = this.outbox.get(node);
+    if (!queued) this.outbox.set(node, (queued = []));
+    queued.push(batch);
+    this.flushing ??= setImmediate(() => this.flush());
+  }
+
+  /** Publishes what is queued. Before any registry change too, so a frame never overtakes a join or leave routed after it. */
+  private flush(): void {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    for (const [node, batches] of this.outbox) {
+      if (!this.node.publish(node, encodeEnvelope({ kind: 'frames', batches }))) this.lost(batches.reduce((n, b) => n + b.to.length, 0));
+    }
+    this.outbox.clear();
   }
 
   /** The members of a target held by other nodes, grouped by node. */
@@ -154,16 +181,33 @@ export class RedisBus implements Bus {
       if (peer) this.hub.close(peer, env.code, env.reason);
       return;
     }
-    env.to.forEach((key, i) => {
-      const peer = this.hub.peer(key);
-      if (peer) this.delivery.deliver(peer, Buffer.isBuffer(env.frames) ? env.frames : env.frames[i]!);
-    });
+    for (const { to, frames } of env.batches)
+      to.forEach((key, i) => {
+        const peer = this.hub.peer(key);
+        if (peer) this.delivery.deliver(peer, Buffer.isBuffer(frames) ? frames : frames[i]!);
+      });
+  }
+
+  /** The peers other nodes hold, as this node's registry has them (the console's Peers). */
+  *remotePeers(): IterableIterator<ClusterPeer> {
+    for (const p of this.node.mirror.all()) if (p.node !== this.name) yield p;
+  }
+
+  /** A peer another node holds, by its cluster key. */
+  remotePeer(key: string): ClusterPeer | undefined {
+    const p = this.node.mirror.peer(key);
+    return p && p.node !== this.name ? p : undefined;
+  }
+
+  peer(key: string): PeerView | undefined {
+    return this.hub.peer(key) ?? this.remotePeer(key);
   }
 
   /** Closes a peer of another node (the console's kick). Returns false when no node holds it. */
   closeRemote(key: string, code: number, reason: string): boolean {
     const p = this.node.mirror.peer(key);
     if (!p || p.node === this.name) return false;
+    this.flush();
     return this.node.publish(p.node, encodeEnvelope({ kind: 'close', key: p.localKey, code, reason }));
   }
 
@@ -250,6 +294,7 @@ export class RedisBus implements Bus {
   private sendJoin(peer: Peer): void {
     if (!this.unsent.delete(peer)) return;
     const view = this.view(peer);
+    this.flush();
     if (this.node.health !== 'ok') {
       this.node.applyLocally({ e: 'join', s: 0, peer: toRecord(view) });
       return;
@@ -265,6 +310,7 @@ export class RedisBus implements Bus {
   /** Tells Redis of a change to a registered local peer, or (while degraded) the mirror at once. */
   private update(peer: Peer, script: PeerScript, event: RegistryEvent, ...args: string[]): void {
     if (this.unsent.has(peer)) return;
+    this.flush();
     if (this.node.health === 'ok') this.node.change(script, peer.key, ...args);
     else this.node.applyLocally(event);
   }

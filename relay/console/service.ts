@@ -1,7 +1,8 @@
 import { ConfigError, loadConfig } from '../config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName, type SettingSources } from '../config/schema.js';
 import type { ProtocolCounters } from '../core/delivery.js';
-import type { Peer } from '../core/peer.js';
+import type { ClusterPeer } from '../cluster/mirror.js';
+import { Peer } from '../core/peer.js';
 import type { TrafficRecord } from '../core/tap.js';
 import { InjectError, type InjectTarget } from '../dialects/types.js';
 import type { Relay } from '../relay.js';
@@ -152,10 +153,13 @@ export class ConsoleService {
     peers: (_s, { filter, offset, limit }) => this.peers(filter ?? {}, offset ?? 0, limit ?? DEFAULT_PAGE),
     peer: (_s, { key }) => {
       const p = this.relay.hub.peer(key);
-      return p ? peerInfo(p) : null;
+      if (p) return peerInfo(p, this.relay.cluster?.name);
+      const remote = this.relay.cluster?.remotePeer(key);
+      return remote ? remotePeerInfo(remote) : null;
     },
     rooms: (_s, { protocol }) => this.rooms(protocol),
-    roomMembers: (_s, { protocol, room }) => [...this.relay.hub.members(protocol, room)].slice(0, MAX_PAGE).map(peerInfo),
+    roomMembers: (_s, { protocol, room }) =>
+      [...this.relay.hub.members(protocol, room)].slice(0, MAX_PAGE).map((p) => peerInfo(p, this.relay.cluster?.name)),
     kick: (_s, { key, code, reason }) => this.kick(key, code, reason),
     inject: (_s, { protocol, target, payload }) => this.inject(protocol, target, payload),
     subscribeTraffic: (s, { filter, backlog }) => {
@@ -212,10 +216,19 @@ export class ConsoleService {
     const text = (filter.text ?? '').toLowerCase();
     const page: PeerInfo[] = [];
     let total = 0;
+    const node = this.relay.cluster?.name;
     for (const p of this.relay.hub.peers(filter.protocol)) {
       if (filter.room && !p.rooms.has(filter.room)) continue;
       if (text && !peerText(p).includes(text)) continue;
-      if (total >= offset && page.length < limit) page.push(peerInfo(p));
+      if (total >= offset && page.length < limit) page.push(peerInfo(p, node));
+      total++;
+    }
+    // A cluster's node lists the other nodes' peers after its own, from its copy of the registry.
+    for (const p of this.relay.cluster?.remotePeers() ?? []) {
+      if (filter.protocol && p.protocol !== filter.protocol) continue;
+      if (filter.room && !p.rooms.has(filter.room)) continue;
+      if (text && !peerText(p).includes(text)) continue;
+      if (total >= offset && page.length < limit) page.push(remotePeerInfo(p));
       total++;
     }
     return { total, peers: page };
@@ -228,14 +241,16 @@ export class ConsoleService {
   }
 
   private kick(key: string, code: number | undefined, reason: string | undefined): Result<'kick'> {
-    const peer = this.relay.hub.peer(key);
+    const peer = this.relay.hub.peer(key) ?? this.relay.cluster?.remotePeer(key);
     if (!peer) return { kicked: false };
     const c = code ?? DEFAULT_KICK.code;
     if (!Number.isInteger(c) || !(KICK_CODES.has(c) || (c >= 3000 && c <= 4999)))
       throw new ConsoleError(`close code ${c} cannot be sent: use 1000, 1001, 1008, 1011, 1013 or 3000-4999`);
     const why = reason?.trim() || DEFAULT_KICK.reason;
     this.relay.log.add('info', 'kick', `operator kicked ${peer.protocol} ${peer.id}: ${c} ${why}`, { protocol: peer.protocol, peer: peer.id, code: c, reason: why });
-    this.relay.hub.close(peer, c, why);
+    // A peer of another node is closed by its node, which the request reaches over Redis.
+    if (peer instanceof Peer) this.relay.hub.close(peer, c, why);
+    else if (!this.relay.cluster?.closeRemote(key, c, why)) return { kicked: false };
     return { kicked: true };
   }
 
@@ -335,7 +350,9 @@ export class ConsoleService {
   private stats(ts: number, rates: Rates): Stats {
     const byProtocol = {} as Record<ProtocolName, ProtocolCounters>;
     for (const p of PROTOCOLS) byProtocol[p] = { ...this.relay.core.delivery.counters[p] };
-    return { ts, peers: this.relay.hub.size, byProtocol, rates };
+    const stats: Stats = { ts, peers: this.relay.hub.size, byProtocol, rates };
+    if (this.relay.cluster) stats.cluster = this.relay.cluster.status();
+    return stats;
   }
 
   private broadcast(event: ConsoleEvent): void {
@@ -343,9 +360,10 @@ export class ConsoleService {
   }
 }
 
-export function peerInfo(p: Peer): PeerInfo {
+export function peerInfo(p: Peer, node?: string): PeerInfo {
   return {
     key: p.key,
+    ...(node === undefined ? {} : { node }),
     id: p.id,
     protocol: p.protocol,
     rooms: [...p.rooms],
@@ -360,7 +378,26 @@ export function peerInfo(p: Peer): PeerInfo {
   };
 }
 
-function peerText(p: Peer): string {
+/** A peer held by another node of the cluster: what the registry knows of it, no counters. */
+function remotePeerInfo(p: ClusterPeer): PeerInfo {
+  return {
+    key: p.key,
+    node: p.node,
+    id: p.id,
+    protocol: p.protocol,
+    rooms: [...p.rooms.keys()],
+    meta: p.meta as PeerInfo['meta'],
+    remote: p.remote,
+    connectedAt: p.connectedAt,
+    msgsIn: 0,
+    msgsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    drops: 0,
+  };
+}
+
+function peerText(p: Pick<Peer, 'id' | 'remote' | 'meta'>): string {
   return `${p.id} ${p.remote} ${typeof p.meta === 'string' ? p.meta : JSON.stringify(p.meta)}`.toLowerCase();
 }
 

@@ -89,6 +89,8 @@ export interface Bus extends PresenceListener {
   release(peer: Peer, name: string): void;
   /** The peer that claimed a name, on whichever node holds it; route to it by its key. */
   named(protocol: ProtocolName, name: string): Later<PeerView | undefined>;
+  /** The peer with this registry key, on whichever node holds it (the console's kick and inject). */
+  peer(key: string): PeerView | undefined;
   /** Tells the watcher of every room change of a protocol, from now on; returns the function that stops it. */
   watch(protocol: ProtocolName, watcher: RoomWatcher): () => void;
   status(): BusStatus;

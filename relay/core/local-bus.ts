@@ -72,6 +72,10 @@ export class InProcessBus implements Bus {
     return this.names.get(protocol)!.get(name);
   }
 
+  peer(key: string): Peer | undefined {
+    return this.hub.peer(key);
+  }
+
   watch(protocol: ProtocolName, watcher: RoomWatcher): () => void {
     return this.watchers.add(protocol, watcher);
   }

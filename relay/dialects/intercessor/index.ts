@@ -152,7 +152,7 @@ export function createIntercessor({ hub, routing, bus, config }: DialectContext)
         throw new InjectError('an intercessor message is a JSON object with a string "type" and a "message"');
       const { type, message } = body as { type: string; message: unknown };
       const frame = (r: PeerView): string => encodeFrame(RELAY_ID, r.id, type, message);
-      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
+      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { protocol: PROTOCOL, key: injectPeer(bus, PROTOCOL, target.peer).key }, frame });
       if (target.kind === 'room') {
         refuseFilter(PROTOCOL, target.filter);
         return routing.route({ from: 'operator', to: { protocol: PROTOCOL, room: target.room }, frame });

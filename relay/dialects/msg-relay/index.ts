@@ -206,8 +206,8 @@ export function createMsgRelay(core: DialectContext): Dialect {
       const base = injectObject(payload, 'a msg-relay message is a JSON object');
       const stamp = (to: string): string => JSON.stringify({ ...base, to, from: HOST, message_type: 'peer_communication' });
       if (target.kind === 'peer') {
-        const peer = injectPeer(hub, PROTOCOL, target.peer);
-        return routing.route({ from: 'operator', to: { peer }, frame: stamp(peer.id) });
+        const peer = injectPeer(bus, PROTOCOL, target.peer);
+        return routing.route({ from: 'operator', to: { protocol: PROTOCOL, key: peer.key }, frame: stamp(peer.id) });
       }
       if (target.kind === 'room') {
         const filter = target.filter ? matcher(target.filter) : undefined;

@@ -89,7 +89,7 @@ export function createSpacewar(core: DialectContext): Dialect {
 
     inject(target: InjectTarget, payload: string): number {
       const frame = `${OPERATOR} ${payload}`;
-      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
+      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { protocol: PROTOCOL, key: injectPeer(bus, PROTOCOL, target.peer).key }, frame });
       if (target.kind === 'room') {
         refuseFilter(PROTOCOL, target.filter);
         return routing.route({ from: 'operator', to: { protocol: PROTOCOL, room: target.room }, frame });
