@@ -64,8 +64,20 @@ export class ConsoleSession implements ConsoleClient {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * A listener that throws (a UI shell's own bug) is dropped from its session and logged with its
+   * stack, after the event has gone to every other listener: it must not stop the pump, the log
+   * or the stats tick that called it, nor reach it again through the log entry it causes.
+   */
   emit(event: ConsoleEvent): void {
-    for (const l of this.listeners) l(event);
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        this.listeners.delete(l);
+        queueMicrotask(() => this.service.relay.log.add('error', 'error', `console listener: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+      }
+    }
   }
 
   close(): void {
@@ -302,7 +314,7 @@ export class ConsoleService {
       } catch (err) {
         // One session's failure stays its own: its subscription ends, the other sessions and the relay go on.
         s.sub = undefined;
-        this.relay.log.add('error', 'error', `console traffic pump: ${(err as Error).stack ?? String(err)}`);
+        this.relay.log.add('error', 'error', `console traffic pump: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       }
     }
   }
