@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import { CaptureFormatError } from './capture/format.js';
 import { ConfigError, loadLayers, usage } from './config/load.js';
 import { serveConsole, type ConsoleServer } from './console/http.js';
 import { LogWriter, isJournal, writeRelayLog } from './logging.js';
 import { packageVersion } from './http/static.js';
 import { Relay } from './relay.js';
+import { replayCommand, UsageError } from './replay/command.js';
 
 const EXIT_USAGE = 2;
 
@@ -15,14 +17,23 @@ function fail(message: string, code: number): never {
 export async function main(argv: readonly string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(usage() + '\n');
+    process.stdout.write(`${usage()}\n\nswitchboard replay FILE --url ws://HOST:PORT [--speed N] [--room R]: replays a capture (switchboard replay --help)\n`);
     return;
   }
   if (command === '--version' || command === '-v' || command === 'version') {
     process.stdout.write(`switchboard ${packageVersion()}\n`);
     return;
   }
-  if (command !== 'serve') fail(`unknown command "${command}" (try: switchboard serve --help)`, EXIT_USAGE);
+  if (command === 'replay') {
+    try {
+      process.exitCode = await replayCommand(rest, (text) => process.stdout.write(text));
+    } catch (err) {
+      if (err instanceof UsageError || err instanceof CaptureFormatError) fail(err.message, EXIT_USAGE);
+      fail(`replay failed: ${(err as Error).message}`, EXIT_USAGE);
+    }
+    return;
+  }
+  if (command !== 'serve') fail(`unknown command "${command}" (try: switchboard serve --help, or switchboard replay --help)`, EXIT_USAGE);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(usage() + '\n');
     return;

@@ -1,3 +1,4 @@
+import { Captures } from './capture/captures.js';
 import { pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
 import { hardenRunning, secretsOf, secureForLan, type Generated, type Secrets } from './config/secrets.js';
@@ -9,6 +10,7 @@ import { TrafficTap } from './core/tap.js';
 import { createDialects } from './dialects/index.js';
 import type { Dialect } from './dialects/types.js';
 import { RelayServer, type ListenerInfo, type ListenerSpec } from './http/server.js';
+import { packageVersion } from './http/static.js';
 
 export const SHUTDOWN_CODE = 1001;
 export const SHUTDOWN_REASON = 'Switchboard is shutting down';
@@ -23,6 +25,8 @@ export class Relay {
   readonly dialects: Map<ProtocolName, Dialect>;
   readonly server: RelayServer;
   listeners: ListenerInfo[] = [];
+  /** Capture files of this run: at most one recording, as an observer of every delivery. */
+  readonly captures: Captures;
   /** The secrets the protocols run on. */
   private readonly secrets: Secrets;
   /** Secrets generated at construction, announced when the relay starts. */
@@ -48,6 +52,11 @@ export class Relay {
     this.hub = this.core.hub;
     this.dialects = createDialects({ ...this.core, config, secrets: this.secrets });
     this.server = new RelayServer(this.core, this.dialects, config);
+    this.captures = new Captures(
+      (observer) => this.core.observers.add(observer),
+      () => this.config,
+      () => ({ version: packageVersion(), protocols: this.protocols }),
+    );
   }
 
   /** Protocols that are spoken, in the order of PROTOCOLS. */
@@ -55,7 +64,9 @@ export class Relay {
     return PROTOCOLS.filter((p) => this.dialects.has(p));
   }
 
+  /** Starts listening; with `record` set, the capture starts first so it sees the first client. */
   async start(): Promise<ListenerInfo[]> {
+    if (this.config.record) await this.captures.start({ by: 'cli', file: this.config.record });
     await this.listen();
     for (const g of this.generated.splice(0)) this.log.add('warn', 'secret', g.notice);
     this.core.keepalive.start(this.config.keepaliveTickSeconds * 1000);
@@ -116,6 +127,7 @@ export class Relay {
     for (const d of this.dialects.values()) d.stop?.();
     await this.server.close();
     await this.core.bus.close();
+    await this.captures.stop('the relay stopped');
     this.listeners = [];
   }
 }

@@ -4,6 +4,7 @@ import { Empty } from './components/Empty.js';
 import { bytes, count } from './format.js';
 import { VIEWS, type View } from './store.js';
 import { hashView, withView } from './hash.js';
+import { Captures } from './views/Captures.js';
 import { Composer } from './views/Composer.js';
 import { Log } from './views/Log.js';
 import { Overview } from './views/Overview.js';
@@ -12,8 +13,17 @@ import { Rooms } from './views/Rooms.js';
 import { Settings } from './views/Settings.js';
 import { Traffic } from './views/Traffic.js';
 
-const TITLES: Record<View, string> = { overview: 'Overview', peers: 'Peers', rooms: 'Rooms', traffic: 'Traffic', composer: 'Composer', log: 'Log', settings: 'Settings' };
-const SCREENS: Record<View, () => React.JSX.Element> = { overview: Overview, peers: Peers, rooms: Rooms, traffic: Traffic, composer: Composer, log: Log, settings: Settings };
+const TITLES: Record<View, string> = {
+  overview: 'Overview',
+  peers: 'Peers',
+  rooms: 'Rooms',
+  traffic: 'Traffic',
+  composer: 'Composer',
+  log: 'Log',
+  captures: 'Captures',
+  settings: 'Settings',
+};
+const SCREENS: Record<View, () => React.JSX.Element> = { overview: Overview, peers: Peers, rooms: Rooms, traffic: Traffic, composer: Composer, log: Log, captures: Captures, settings: Settings };
 
 function typing(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -29,7 +39,7 @@ const KEYS: [string, string][] = [
   ['?', 'Show this help'],
 ];
 
-/** Keys: 1-7 switch views, / searches, Space pauses the traffic tail, Escape leaves a field, ? helps. */
+/** Keys: 1-8 switch views, / searches, Space pauses the traffic tail, Escape leaves a field, ? helps. */
 function useShortcuts(toggleHelp: (open?: boolean) => void): void {
   const setView = useConsole((s) => s.setView);
   const setPaused = useConsole((s) => s.setPaused);
@@ -110,6 +120,8 @@ export function App() {
   const status = useConsole((s) => s.status);
   const stats = useConsole((s) => s.stats);
   const paused = useConsole((s) => s.paused);
+  const offline = useConsole((s) => s.snapshot?.offline);
+  const recording = useConsole((s) => s.capture?.state === 'recording');
   const setView = useConsole((s) => s.setView);
   const [help, setHelp] = useState(false);
   const toggleHelp = useCallback((open?: boolean) => setHelp((h) => open ?? !h), []);
@@ -136,6 +148,7 @@ export function App() {
             <button key={v} className={`tab${v === view ? ' active' : ''}`} onClick={() => setView(v)} title={`${TITLES[v]} (${i + 1})`} aria-current={v === view ? 'page' : undefined}>
               {TITLES[v]}
               {v === 'traffic' && paused && <span className="dot warn" title="paused" />}
+              {v === 'captures' && recording && <span className="dot rec" title="recording" />}
             </button>
           ))}
         </nav>
@@ -153,9 +166,15 @@ export function App() {
               </span>
             </>
           )}
-          <span className={`conn conn-${status}`} role="status" aria-label={`connection ${status}`}>
-            {status === 'open' ? 'live' : status}
-          </span>
+          {offline ? (
+            <span className="conn conn-offline" role="status" aria-label="offline capture" title={`capture ${offline.name}, no relay`}>
+              capture
+            </span>
+          ) : (
+            <span className={`conn conn-${status}`} role="status" aria-label={`connection ${status}`}>
+              {status === 'open' ? 'live' : status}
+            </span>
+          )}
           <button className="btn ghost small" onClick={() => toggleHelp(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
             ?
           </button>

@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type {
+  CaptureFile,
   ClientStatus,
   ConsoleClient,
   ConsoleEvent,
@@ -23,7 +24,7 @@ export const FLUSH_MS = 50;
 /** Recent records a new traffic subscription starts with. */
 export const TRAFFIC_BACKLOG = 500;
 
-export const VIEWS = ['overview', 'peers', 'rooms', 'traffic', 'composer', 'log', 'settings'] as const;
+export const VIEWS = ['overview', 'peers', 'rooms', 'traffic', 'composer', 'log', 'captures', 'settings'] as const;
 export type View = (typeof VIEWS)[number];
 
 export interface Sent {
@@ -65,6 +66,10 @@ export interface ConsoleState {
   focus: { peerText?: string; room?: { protocol: ProtocolName; room: string } };
   /** Settings keys this console changed that apply at the relay's next start. */
   pending: string[];
+  /** The last capture that started or ended (the Captures view refetches its list on each). */
+  capture: CaptureFile | null;
+  /** Replays this console started, newest first, with their report once it came. */
+  replays: Extract<ConsoleEvent, { type: 'replay' }>[];
 
   setView(view: View): void;
   setStatus(status: ClientStatus): void;
@@ -77,6 +82,8 @@ export interface ConsoleState {
   setDraft(draft: Partial<Draft>): void;
   setFocus(focus: ConsoleState['focus']): void;
   addPending(keys: readonly string[]): void;
+  /** Forgets what came from the previous source (the console opened a capture instead). */
+  clearSource(): void;
 }
 
 export type ConsoleStore = StoreApi<ConsoleState>;
@@ -104,6 +111,8 @@ export function createConsoleStore(view: View = 'overview'): ConsoleStore {
     draft: { protocol: '', target: { kind: 'everyone' }, payload: '' },
     focus: {},
     pending: [],
+    capture: null,
+    replays: [],
 
     setView: (view) => set({ view }),
     setStatus: (status) => set({ status }),
@@ -121,12 +130,14 @@ export function createConsoleStore(view: View = 'overview'): ConsoleStore {
     setDraft: (draft) => set((s) => ({ draft: { ...s.draft, ...draft } })),
     setFocus: (focus) => set({ focus }),
     addPending: (keys) => set((s) => ({ pending: [...new Set([...s.pending, ...keys])] })),
+    clearSource: () =>
+      set((s) => ({ snapshot: null, stats: null, history: [], traffic: [], skipped: 0, missed: 0, log: [], presence: s.presence + 1, capture: null, replays: [], paused: false })),
 
     ingest: (events) =>
       set((s) => {
         const records: TrafficRecord[] = [];
         const entries: LogEntry[] = [];
-        let { stats, history, snapshot, skipped, missed, presence } = s;
+        let { stats, history, snapshot, skipped, missed, presence, capture, replays } = s;
         for (const e of events) {
           switch (e.type) {
             case 'traffic':
@@ -147,13 +158,19 @@ export function createConsoleStore(view: View = 'overview'): ConsoleStore {
             case 'settings':
               if (snapshot) snapshot = { ...snapshot, settings: e.settings, listeners: e.listeners };
               break;
+            case 'capture':
+              capture = e.capture;
+              break;
+            case 'replay':
+              replays = [e, ...replays].slice(0, SENT_CAP);
+              break;
           }
         }
         let traffic = s.traffic;
         if (s.paused) missed += records.length;
         else if (records.length > 0) traffic = capFront(records.reverse(), traffic, TRAFFIC_CAP);
         const log = entries.length > 0 ? capFront(entries.reverse(), s.log, LOG_CAP) : s.log;
-        return { stats, history, snapshot, skipped, missed, presence, traffic, log };
+        return { stats, history, snapshot, skipped, missed, presence, traffic, log, capture, replays };
       }),
   }));
 }

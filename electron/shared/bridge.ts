@@ -24,6 +24,10 @@ export const CONSOLE_OPS = [
   'log',
   'getSettings',
   'updateSettings',
+  'captures',
+  'startCapture',
+  'stopCapture',
+  'replayCapture',
 ] as const satisfies readonly ConsoleOp[];
 
 // Fails to compile when the contract gains an op this list lacks.

@@ -341,6 +341,27 @@ export const SCHEMA = {
     default: '',
     doc: 'Token the browser console needs to reach /console/api. Empty makes a random one at each start (printed inside the console URL).',
   },
+
+  // capture
+  record: {
+    type: 'string',
+    default: '',
+    doc: 'A file to record a capture to from the start (switchboard serve --record FILE): every open, close and frame, as docs/capture.md describes. Empty: captures are started from the console.',
+  },
+  captureDir: {
+    type: 'string',
+    default: '',
+    doc: 'Folder of the captures started from the console. Empty: switchboard-captures in the system temporary folder.',
+  },
+  captureMaxBytes: { type: 'int', default: 256 * MiB, min: 64 * KiB, max: 1024 * 1024 * MiB, doc: 'Size at which a capture stops by itself (the console may ask for less).' },
+  captureMaxSeconds: { type: 'int', default: 3600, min: 1, max: 7 * 86_400, doc: 'Time after which a capture stops by itself (the console may ask for less).' },
+  captureMaxBacklogBytes: {
+    type: 'int',
+    default: 16 * MiB,
+    min: 64 * KiB,
+    max: 1024 * MiB,
+    doc: 'Bytes of a capture waiting for the disk; when the disk falls further behind, the capture stops with that reason rather than hold more memory.',
+  },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { remoteAddress } from '../http/remote.js';
@@ -16,6 +17,8 @@ import type { ConsoleRequestFrame, ConsoleServerFrame } from './types.js';
 export const CONSOLE_PATH = '/console/';
 export const CONSOLE_API_PATH = '/console/api';
 export const DEMO_PATH = '/demo/';
+/** A capture file of this run, by name: GET /console/capture/NAME with the console token. */
+export const CAPTURE_PATH = '/console/capture/';
 /** Over this many unsent bytes a console gets no traffic until it catches up (it sees "skipped"). */
 const TRAFFIC_BACKLOG_BYTES = 1024 * 1024;
 /** Over this many a console is closed: it reconnects and starts fresh rather than hold the relay's memory. */
@@ -61,13 +64,22 @@ export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): 
 
   const gate = new ConsoleGate(token);
   /** The gate's answer, logged when it is news; undefined lets the request in. */
-  const admit = (req: IncomingMessage, url: URL): GateRefusal | undefined => {
-    const refused = gate.check(req, url.searchParams.get('token'));
-    if (refused?.log) relay.log.add('warn', 'refused', `${remoteAddress(req)} ${CONSOLE_API_PATH}: ${refused.status} ${refused.reason}`, { code: refused.status, reason: refused.reason });
+  const admit = (req: IncomingMessage, url: URL, given = url.searchParams.get('token')): GateRefusal | undefined => {
+    const refused = gate.check(req, given);
+    if (refused?.log) relay.log.add('warn', 'refused', `${remoteAddress(req)} ${url.pathname}: ${refused.status} ${refused.reason}`, { code: refused.status, reason: refused.reason });
     return refused;
   };
   const body = (r: GateRefusal): string => (r.status === 401 ? UNAUTHORIZED : `${r.reason}\n`);
 
+  relay.server.addRoute((req, res, url) => {
+    if (!url.pathname.startsWith(CAPTURE_PATH)) return false;
+    const refused = admit(req, url, givenToken(req, url));
+    if (refused) {
+      res.writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8', ...refused.headers });
+      res.end(body(refused));
+    } else downloadCapture(relay, req, res, url);
+    return true;
+  });
   relay.server.addRoute((req, res, url) => {
     if (url.pathname !== CONSOLE_API_PATH) return consolePages(req, res, url);
     // A browser cannot read why an upgrade failed: the console asks here to tell a bad token from a dead relay.
@@ -106,6 +118,41 @@ export function serveConsole(relay: Relay, options: ConsoleServerOptions = {}): 
       service.stop();
     },
   };
+}
+
+/** The token from `Authorization: Bearer` or the `token` query parameter (a download link cannot set headers). */
+function givenToken(req: IncomingMessage, url: URL): string | null {
+  return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? url.searchParams.get('token');
+}
+
+/** A capture file of this run, streamed; the caller has checked the token. */
+function downloadCapture(relay: Relay, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const answer = (status: number, text: string): void => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(text);
+  };
+  if (req.method !== 'GET') return answer(405, 'Captures are downloaded with GET.\n');
+  let name: string;
+  try {
+    name = decodeURIComponent(url.pathname.slice(CAPTURE_PATH.length));
+  } catch {
+    return answer(400, 'The capture name is not valid percent-encoding.\n');
+  }
+  const file = relay.captures.path(name);
+  if (!file) return answer(404, `No capture named "${name}" in this run of the relay.\n`);
+  const stream = createReadStream(file);
+  stream.once('open', () => {
+    res.writeHead(200, {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'content-disposition': `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"`,
+      'cache-control': 'no-store',
+    });
+    stream.pipe(res);
+  });
+  stream.once('error', (err: NodeJS.ErrnoException) => {
+    if (res.headersSent) res.destroy();
+    else answer(410, `The capture "${name}" cannot be read any more: ${err.code ?? err.message}.\n`);
+  });
 }
 
 function refuse(socket: Duplex, r: GateRefusal, body: string): void {

@@ -101,6 +101,14 @@ class Reader {
     return v;
   }
 
+  /** A number in min..max, fractions allowed. */
+  number(key: string, min: number, max: number): number | undefined {
+    const v = this.value(key, false);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) this.refuse(key, `a number in ${min}..${max}`, v);
+    return v;
+  }
+
   /** A whole number from `min`; over `max` it is taken as `max` (a page is "up to"). */
   upTo(key: string, min: number, max: number): number | undefined {
     const v = this.int(key, min);
@@ -191,6 +199,17 @@ const CHECKERS: Checkers = {
   getSettings: (read) => (read([]), {}),
   // The config loader checks each key and value, and names the one at fault.
   updateSettings: (read) => ({ patch: read(['patch']).record('patch') as Partial<Config> }),
+  captures: (read) => (read([]), {}),
+  // The configured bounds cap what is asked for (Captures.start).
+  startCapture: (read) => {
+    const r = read(['maxBytes', 'maxSeconds']);
+    return { maxBytes: r.int('maxBytes', 1), maxSeconds: r.int('maxSeconds', 1) };
+  },
+  stopCapture: (read) => (read([]), {}),
+  replayCapture: (read) => {
+    const r = read(['name', 'speed', 'room']);
+    return { name: r.text('name', MAX_NAME, true), speed: r.number('speed', 0.01, 1000), room: r.text('room', MAX_NAME) };
+  },
 };
 
 /** Whether `op` is an op of the console API: own names only, so "toString" is not one. */

@@ -5,6 +5,7 @@ import type { Peer } from '../core/peer.js';
 import type { TrafficRecord } from '../core/tap.js';
 import { InjectError, type InjectTarget } from '../dialects/types.js';
 import type { Relay } from '../relay.js';
+import { captureOps } from './capture-ops.js';
 import { ConsoleError } from './errors.js';
 import { checkParams, MAX_PAGE } from './params.js';
 import type { ConsoleClient, ConsoleEvent, ConsoleOp, Params, PeerFilter, PeerInfo, Rates, Result, RoomInfo, Snapshot, Stats, TrafficFilter } from './types.js';
@@ -62,8 +63,20 @@ export class ConsoleSession implements ConsoleClient {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * A listener that throws (a UI shell's own bug) is dropped from its session and logged with its
+   * stack, after the event has gone to every other listener: it must not stop the pump, the log
+   * or the stats tick that called it, nor reach it again through the log entry it causes.
+   */
   emit(event: ConsoleEvent): void {
-    for (const l of this.listeners) l(event);
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        this.listeners.delete(l);
+        queueMicrotask(() => this.service.relay.log.add('error', 'error', `console listener: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+      }
+    }
   }
 
   close(): void {
@@ -86,6 +99,7 @@ export class ConsoleService {
   private readonly timers: NodeJS.Timeout[];
   private readonly unsubscribe: (() => void)[];
   private readonly opts: Required<ConsoleServiceOptions>;
+  private readonly captureOps: ReturnType<typeof captureOps>;
   private lastTotals: ProtocolCounters;
   private lastTick = Date.now();
   private connects = 0;
@@ -109,7 +123,9 @@ export class ConsoleService {
         },
       }),
       relay.log.subscribe((entry) => this.broadcast({ type: 'log', entry })),
+      relay.captures.onChange((capture) => this.broadcast({ type: 'capture', capture })),
     ];
+    this.captureOps = captureOps(relay, (e) => this.broadcast(e), (message) => new ConsoleError(message));
     this.timers = [setInterval(() => this.pump(), this.opts.batchMs), setInterval(() => this.tick(), this.opts.statsMs)];
     for (const t of this.timers) t.unref();
   }
@@ -176,6 +192,10 @@ export class ConsoleService {
     log: (_s, { limit }) => this.relay.log.recent(Math.min(limit ?? 1000, 10_000)),
     getSettings: () => this.relay.config,
     updateSettings: (_s, { patch }) => this.updateSettings(patch),
+    captures: (_s, p) => this.captureOps.captures(p),
+    startCapture: (_s, p) => this.captureOps.startCapture(p),
+    stopCapture: (_s, p) => this.captureOps.stopCapture(p),
+    replayCapture: (_s, p) => this.captureOps.replayCapture(p),
   };
 
   private snapshot(): Snapshot {
@@ -279,7 +299,7 @@ export class ConsoleService {
       } catch (err) {
         // One session's failure stays its own: its subscription ends, the other sessions and the relay go on.
         s.sub = undefined;
-        this.relay.log.add('error', 'error', `console traffic pump: ${(err as Error).stack ?? String(err)}`);
+        this.relay.log.add('error', 'error', `console traffic pump: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       }
     }
   }

@@ -3,14 +3,16 @@
  * ConsoleService and every UI shell (the browser over /console/api, Electron over IPC).
  * This file is imported by relay/, electron/ and renderer/ alike, so it holds types only.
  */
+import type { CaptureFile, CaptureOverview } from '../capture/captures.js';
 import type { Config, ProtocolName, SettingSources } from '../config/schema.js';
 import type { ProtocolCounters } from '../core/delivery.js';
 import type { LogEntry } from '../core/log.js';
 import type { TrafficKind, TrafficRecord } from '../core/tap.js';
 import type { InjectTarget } from '../dialects/types.js';
 import type { ListenerInfo } from '../http/server.js';
+import type { ReplayReport } from '../replay/report.js';
 
-export type { Config, ProtocolName, LogEntry, TrafficKind, TrafficRecord, InjectTarget, ListenerInfo, ProtocolCounters };
+export type { Config, ProtocolName, LogEntry, TrafficKind, TrafficRecord, InjectTarget, ListenerInfo, ProtocolCounters, CaptureFile, CaptureOverview, ReplayReport };
 
 export interface PeerInfo {
   /** The hub's key: unique across protocols; use it to kick or inject. */
@@ -66,6 +68,8 @@ export interface Snapshot {
   templates: Partial<Record<ProtocolName, string>>;
   /** Whether the composer checks a protocol's payload as JSON or sends it as text. */
   payloadFormats: Partial<Record<ProtocolName, 'json' | 'text'>>;
+  /** Set when the console shows a capture file instead of a relay. */
+  offline?: { name: string; started: string; by: 'cli' | 'console'; records: number; ended: string | null };
 }
 
 export interface PeerFilter {
@@ -105,6 +109,14 @@ export interface ConsoleOps {
    * listeners moved, open sockets stay); `pending` names keys that apply at the next start.
    */
   updateSettings: { params: { patch: Partial<Config> }; result: { settings: Config; restarted: boolean; pending: string[] } };
+  /** The capture recording now and this run's captures (docs/capture.md). */
+  captures: { params: Record<string, never>; result: CaptureOverview };
+  /** Starts recording to a new file in captureDir; bounds lower than the configured ones may be asked for. */
+  startCapture: { params: { maxBytes?: number; maxSeconds?: number }; result: CaptureFile };
+  /** Stops the capture recording now; null when none was. */
+  stopCapture: { params: Record<string, never>; result: CaptureFile | null };
+  /** Replays a listed capture into this relay; the report comes as a `replay` event. */
+  replayCapture: { params: { name: string; speed?: number; room?: string }; result: { started: true } };
 }
 
 export type ConsoleOp = keyof ConsoleOps;
@@ -120,7 +132,11 @@ export type ConsoleEvent =
   | { type: 'traffic'; records: TrafficRecord[]; skipped: number }
   | { type: 'log'; entry: LogEntry }
   /** The settings changed (from any UI): listeners may have moved. */
-  | { type: 'settings'; settings: Config; listeners: ListenerInfo[] };
+  | { type: 'settings'; settings: Config; listeners: ListenerInfo[] }
+  /** A capture started or ended. */
+  | { type: 'capture'; capture: CaptureFile }
+  /** A replay started from a console finished: its report, or why it could not run. */
+  | { type: 'replay'; name: string; report?: ReplayReport; error?: string };
 
 /** Frames of the WebSocket transport at /console/api. */
 export type ConsoleRequestFrame = { id: number; op: ConsoleOp; params: unknown };
@@ -140,6 +156,8 @@ export interface ConsoleClient {
    * again). A carrier without it is always open.
    */
   onStatus?(listener: (status: ClientStatus) => void): () => void;
+  /** For carriers that hold a connection: let it go, the console has moved to another source. */
+  close?(): void;
 }
 
 export type ClientStatus = 'connecting' | 'open' | 'closed' | 'unauthorized';

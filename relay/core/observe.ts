@@ -54,6 +54,19 @@ export interface DropEvent {
   reason: string;
 }
 
+/** A call to a protocol's HTTP API (channelstream's REST API, through which its backend sends), with its answer. */
+export interface RequestEvent {
+  protocol: ProtocolName;
+  method: string;
+  path: string;
+  /** The query string without its "?". */
+  query: string;
+  remote: string;
+  body: string;
+  status: number;
+  response: string;
+}
+
 /**
  * What happens on the relay's sockets, told as it happens. The traffic tap is one observer; a
  * capture or metrics are others. Observers only watch: they are called synchronously on the
@@ -65,6 +78,7 @@ export interface RelayObserver {
   inbound?(e: InboundEvent): void;
   sent?(e: SentEvent): void;
   dropped?(e: DropEvent): void;
+  requested?(e: RequestEvent): void;
 }
 
 type Method = keyof RelayObserver;
@@ -80,6 +94,7 @@ export class Observers {
     inbound: [],
     sent: [],
     dropped: [],
+    requested: [],
   };
 
   /** Adds an observer; returns the function that removes it. */
@@ -123,5 +138,9 @@ export class Observers {
 
   dropped(e: DropEvent): void {
     for (const f of this.lists.dropped) f(e);
+  }
+
+  requested(e: RequestEvent): void {
+    for (const f of this.lists.requested) f(e);
   }
 }

@@ -10,6 +10,11 @@ declare global {
 
 const TOKEN_KEY = 'switchboard.token';
 
+/** The browser console's token (for links the relay serves behind it); none in Electron. */
+export function consoleToken(): string | undefined {
+  return window.switchboard ? undefined : (sessionStorage.getItem(TOKEN_KEY) ?? undefined);
+}
+
 /** The one place that knows which shell the console runs in. */
 export function pickClient(): ConsoleClient {
   if (window.switchboard) return window.switchboard;

@@ -52,6 +52,11 @@ export class WsConsoleClient implements ConsoleClient {
     return () => this.statuses.delete(listener);
   }
 
+  close(): void {
+    this.retries = MAX_RETRIES;
+    this.ws?.close();
+  }
+
   private setStatus(s: ClientStatus): void {
     this.status = s;
     for (const l of this.statuses) l(s);

@@ -122,6 +122,27 @@ export class ConsoleWatcher {
   }
 }
 
+/** One request over the relay's console API (with its token), answered or failed within `timeoutMs`. */
+export async function consoleCall<T>(relay: RelayProcess, op: string, params: Record<string, unknown>, timeoutMs = 10_000): Promise<T> {
+  const token = relay.ready.consoleToken;
+  if (token === undefined) throw new Error(`the ${relay.kind} relay serves no console`);
+  const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/console/api?token=${encodeURIComponent(token)}`, { perMessageDeflate: false });
+  const answered = new Promise<T>((resolve, reject) => {
+    ws.on('open', () => ws.send(JSON.stringify({ id: 1, op, params })));
+    ws.on('message', (data: Buffer) => {
+      const frame = JSON.parse(data.toString()) as { id?: number; result?: T; error?: string };
+      if (frame.id === 1) return frame.error === undefined ? resolve(frame.result as T) : reject(new Error(`${op}: ${frame.error}`));
+    });
+    ws.on('error', reject);
+    ws.once('close', (code, reason) => reject(new Error(`the console closed with ${code} ${reason.toString()}`)));
+  });
+  try {
+    return await withTimeout(answered, timeoutMs, `console ${op}`);
+  } finally {
+    await closeSocket(ws);
+  }
+}
+
 /** A real ws client that has been greeted by the relay and knows its own id. */
 export class BenchClient {
   /** Called with each payload delivered to this client. */

@@ -42,6 +42,16 @@ const LABELS: Record<string, string> = {
   loadLagP99Ms: 'load generator event-loop delay p99 ms',
   relayGcPct: 'relay time in GC pauses %',
   relayGcMaxMs: 'relay longest GC pause ms',
+  uncapturedMsgsPerSec: 'msgs/s, no capture',
+  capturedMsgsPerSec: 'msgs/s, capture recording',
+  uncapturedCpuUsPerMsg: 'relay CPU us per message, no capture',
+  capturedCpuUsPerMsg: 'relay CPU us per message, capture recording',
+  captureCpuCostPct: 'capture cost in relay CPU per message %',
+  uncapturedP99Ms: 'latency p99 ms, no capture',
+  capturedP99Ms: 'latency p99 ms, capture recording',
+  captureRecords: 'records captured',
+  captureMiB: 'MiB captured',
+  capturesStoppedEarly: 'captures that stopped before they were stopped',
 };
 
 /** Figures whose ratio to the floor means something (counts of zero do not). */
@@ -75,6 +85,12 @@ const CHECKS: Check[] = [
   { what: 'p99 <= 5 ms at half the saturated unicast rate', figure: (r, t) => figure(r, 'unicast-half', 'p99', t), unit: 'ms', met: (x) => x <= 5 },
   { what: 'idle RSS <= 16 KiB per connection', figure: (r, t) => figure(r, 'idle', 'rssKiBPerConn', t), unit: 'KiB', met: (x) => x <= 16 },
   { what: 'subscribed console costs <= 10%', figure: (r, t) => figure(r, 'console', 'costPct', t), unit: '%', met: (x) => x <= 10 },
+  {
+    what: 'a recording capture costs <= 10% relay CPU per message at 5,000 msg/s',
+    figure: (r, t) => figure(r, 'capture', 'captureCpuCostPct', t),
+    unit: '%',
+    met: (x) => x <= 10,
+  },
 ];
 
 export function renderMarkdown(r: Results): string {

@@ -7,7 +7,7 @@ import { benchMetaFilter } from './meta-filter.js';
 import { bare, msgRelay, spacewar, type ProtocolAdapter } from './protocols.js';
 import type { RelayKind } from './relay-process.js';
 import { renderMarkdown, type Results } from './report.js';
-import { churn, consoleCost, fanout, idle, unicast, type Figures, type Target } from './scenarios.js';
+import { captureCost, churn, consoleCost, fanout, idle, unicast, type Figures, type Target } from './scenarios.js';
 
 /**
  * `npm run bench`: every scenario against the bare ws relay, msg-relay and spacewar, each on
@@ -51,6 +51,7 @@ const SCENARIOS: Scenario[] = [
   { id: 'fanout-100', title: 'fan-out to a room of 100', bare: true, run: (t, room) => fanout(t, room, 100, SECONDS) },
   { id: 'fanout-1000', title: 'fan-out to a room of 1,000', bare: true, run: (t, room) => fanout(t, room, 1000, SECONDS) },
   { id: 'console', title: 'unicast 32 B, console subscribed vs none', bare: false, run: (t, room) => consoleCost(t, room, 2000) },
+  { id: 'capture', title: 'unicast 32 B at 5,000 msg/s, a capture recording vs none', bare: false, run: (t, room) => captureCost(t, room, SECONDS) },
 ];
 
 function args(): { only?: Set<string>; profile?: string; compare?: string; out: string } {

@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { BenchClient, closeAll, ConsoleWatcher, connectMany, Latencies, parsePayload, payload, pool, round, sleep, type RelayProcess } from './load.js';
+import { rm } from 'node:fs/promises';
+import { BenchClient, closeAll, consoleCall, ConsoleWatcher, connectMany, Latencies, parsePayload, payload, pool, round, sleep, type RelayProcess } from './load.js';
 import type { ProtocolAdapter } from './protocols.js';
 
 /** One protocol on one relay process. */
@@ -249,5 +250,54 @@ export async function consoleCost(t: Target, room: string, durationMs: number): 
     cpuCostPct: cost('relayCpuUsPerMsg', -1),
     consoleRecords: records,
     consoleSkippedPct: round((skipped / Math.max(1, records + skipped)) * 100, 1),
+  };
+}
+
+/** The rate the capture's cost is measured at (issue 17: at most 10% more relay CPU per message). */
+export const CAPTURE_RATE = 5000;
+
+/**
+ * Unicast at CAPTURE_RATE with a capture recording (started and stopped over the console API, as
+ * an operator would) against runs with none, interleaved. The
+ * relay's CPU per message is the figure; the capture files are deleted afterwards.
+ */
+export async function captureCost(t: Target, room: string, durationMs: number): Promise<Figures> {
+  const run = (suffix: string): Promise<Figures> => unicast(t, `${room}-${suffix}`, { size: 32, durationMs, rate: CAPTURE_RATE });
+  let records = 0;
+  let bytes = 0;
+  let stoppedEarly = 0;
+  const captured = async (suffix: string): Promise<Figures> => {
+    await consoleCall(t.relay, 'startCapture', {});
+    try {
+      return await run(suffix);
+    } finally {
+      const end = await consoleCall<{ file: string; records: number; bytes: number; reason?: string } | null>(t.relay, 'stopCapture', {});
+      if (end) {
+        records += end.records;
+        bytes += end.bytes;
+        if (end.reason !== 'stopped by the operator') stoppedEarly++;
+        await rm(end.file, { force: true });
+      } else stoppedEarly++;
+    }
+  };
+  // none, captured, captured, none, none, captured: a drift in the machine's load hits both alike.
+  const none = [await run('a')];
+  const caps = [await captured('b'), await captured('c')];
+  none.push(await run('d'), await run('e'));
+  caps.push(await captured('f'));
+  const mean = (fs: Figures[], key: string): number => fs.reduce((sum, f) => sum + f[key]!, 0) / fs.length;
+  return {
+    rate: CAPTURE_RATE,
+    uncapturedMsgsPerSec: round(mean(none, 'msgsPerSec')),
+    capturedMsgsPerSec: round(mean(caps, 'msgsPerSec')),
+    uncapturedCpuUsPerMsg: round(mean(none, 'relayCpuUsPerMsg'), 2),
+    capturedCpuUsPerMsg: round(mean(caps, 'relayCpuUsPerMsg'), 2),
+    captureCpuCostPct: round((mean(caps, 'relayCpuUsPerMsg') / mean(none, 'relayCpuUsPerMsg') - 1) * 100, 1),
+    uncapturedP99Ms: round(mean(none, 'p99'), 2),
+    capturedP99Ms: round(mean(caps, 'p99'), 2),
+    captureRecords: records,
+    captureMiB: round(bytes / 2 ** 20, 1),
+    capturesStoppedEarly: stoppedEarly,
+    losses: [...none, ...caps].reduce((n, f) => n + f.losses!, 0),
   };
 }

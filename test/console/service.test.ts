@@ -6,6 +6,7 @@ import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
 import { ConsoleService, type ConsoleServiceOptions, type ConsoleSession } from '../../relay/console/service.js';
 import type { ConsoleEvent } from '../../relay/console/types.js';
 import { Client } from '../helpers/client.js';
+import { assertAlive } from '../helpers/liveness.js';
 import { startRelay, type Running } from '../helpers/relay.js';
 
 /** ConsoleService over a real relay with real msg-relay peers on real sockets. */
@@ -141,6 +142,26 @@ describe('ConsoleService', () => {
     expect(batch.records).toHaveLength(50);
     expect(batch.records.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => head - 50 + i));
     expect(batch.skipped).toBe(head - from - 50);
+  });
+
+  it('drops a UI listener that throws, logs its stack, and every other session keeps its events', async () => {
+    const s = await setup();
+    const broken = service.session();
+    let thrown = 0;
+    broken.onEvent(() => {
+      thrown++;
+      throw new Error('a broken UI');
+    });
+    await broken.request('subscribeTraffic', {});
+    await s.request('subscribeTraffic', {});
+    const a = await peer('lobby', 'alice');
+    const got = waitFor(s, (e): e is Extract<ConsoleEvent, { type: 'traffic' }> => e.type === 'traffic' && e.records.some((r) => r.preview.includes('still-flowing')));
+    a.client.sendJson({ to: 'nobody', text: 'still-flowing' });
+    await got;
+    await expect.poll(() => relay.relay.log.recent().filter((e) => e.level === 'error' && e.message.startsWith('console listener: Error: a broken UI'))).toHaveLength(1);
+    // Once dropped it is not called again: not by the pump, the stats tick or the log entry it caused.
+    expect(thrown).toBe(1);
+    await assertAlive(relay);
   });
 
   it('kicks with a code and a reason, and refuses a code that cannot be sent', async () => {

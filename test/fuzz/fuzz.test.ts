@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { serveConsole } from '../../relay/console/http.js';
+import type { ConsoleEvent } from '../../relay/console/types.js';
 import { Client } from '../helpers/client.js';
+import { ConsoleApiClient } from '../helpers/console-api.js';
+import { assertAlive } from '../helpers/liveness.js';
+import { rawGet, rawHttp, rawUpgrade } from '../helpers/raw-http.js';
 import { startRelay, type Running } from '../helpers/relay.js';
 import { OP, RawSocket, closePayload, frame } from './frames.js';
 import { FUZZ_PROTOCOLS, sendTag, type FuzzPeer, type FuzzProtocol, type FuzzSession } from './protocols.js';
@@ -35,6 +40,8 @@ interface Chaos {
   /** Sockets left half-open on purpose: the relay must close them itself. */
   abandoned: RawSocket[];
   problems: string[];
+  /** ws://.../console/api?token=... of the relay's console. */
+  consoleApi: string;
 }
 
 let chaosTags = 0;
@@ -56,6 +63,31 @@ const legit = (x: Chaos, send: (frame: string) => void): Promise<void> => sendTa
 
 /** Frames no protocol takes as a message, besides each protocol's own junk. */
 const GENERIC_JUNK = ['{', '}', 'null', '[]', '""', '0', '['.repeat(5000) + ']'.repeat(5000), '{"__proto__":{"polluted":1}}'];
+
+/** Request targets Node hands over as they came. */
+const HOSTILE_TARGETS = ['//', '//a//b', '/%', '/%zz', '/..%2f..%2fetc/passwd', '/' + 'a'.repeat(4000), 'http://[::1', 'http://a:99999/x', '*', '/ws-relay/\u00e9'];
+const PROTO_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+/** Frames whose keys and values are Object.prototype's names, as a protocol's own fields. */
+const PROTO_JUNK = [
+  '{"__proto__":{"to":"group"},"constructor":{"prototype":{"x":1}}}',
+  '{"to":"__proto__","msg":"x"}',
+  '{"type":"toString","EpheWssAddr":"constructor","msg":{}}',
+  '{"from":"constructor","to":"__proto__","type":"hasOwnProperty","message":null}',
+];
+/** Console requests each of which must be refused with an error, never taken or thrown. */
+const BAD_CONSOLE_REQUESTS: [unknown, unknown][] = [
+  ['subscribeTraffic', { filter: { kinds: { length: 1 } } }],
+  ['subscribeTraffic', { filter: { text: 'x'.repeat(10_000) } }],
+  ['exportTraffic', { filter: { protocol: '__proto__' } }],
+  ['peers', { filter: 'all', limit: 'many' }],
+  ['kick', { key: { toString: 1 } }],
+  ['inject', { protocol: 'msg-relay', target: { kind: 'room', room: 'alpha', filter: '*a'.repeat(2000) }, payload: '{}' }],
+  ['updateSettings', JSON.parse('{"patch": {"__proto__": {"port": 1}}}')],
+  ['toString', {}],
+  ['__proto__', {}],
+  ['constructor', { x: 1 }],
+  ['snapshot', JSON.parse('{"__proto__": 1}')],
+];
 
 /** After sending junk, a real client is either still open or was closed with a code and a reason. */
 async function expectExplained(x: Chaos, what: string, c: Client): Promise<void> {
@@ -143,6 +175,78 @@ const ACTIONS: Record<string, (x: Chaos) => Promise<void>> = {
     const body = await res.text();
     if (res.status < 400 || res.status >= 500 || body.trim() === '') x.problems.push(`bad request: expected a 4xx that says why, got ${res.status} ${body.slice(0, 100)}`);
   },
+  async 'a request target that is not a plain path'(x) {
+    // As a plain request, or as an upgrade where no protocol can take it (the others are upgraded like any path).
+    const target = x.rng.pick(HOSTILE_TARGETS);
+    const asUpgrade = target.startsWith('http://') && x.rng.next() < 0.5;
+    const answer = await rawHttp(x.relay.port, asUpgrade ? rawUpgrade(target) : rawGet(target));
+    if (answer.status < 400 || answer.status >= 500) x.problems.push(`target ${JSON.stringify(target.slice(0, 40))}: expected a 4xx, got ${answer.status}`);
+  },
+  async 'JSON nested as deep as the frame allows'(x) {
+    const c = await chaosClient(x);
+    if (!c) return;
+    const max = x.relay.relay.dialects.get(x.proto.name)!.maxPayload;
+    const depth = Math.min(100_000, Math.floor((max - 16) / 6));
+    c.send(x.rng.pick(['{"a":'.repeat(depth) + '1' + '}'.repeat(depth), '['.repeat(depth * 2) + ']'.repeat(depth * 2), `{"to":"host","msg":${'['.repeat(depth)}${']'.repeat(depth)}}`]));
+    await legit(x, (f) => c.send(f));
+    await expectExplained(x, 'deep nesting', c);
+  },
+  async "a room named after a member of Object.prototype"(x) {
+    // Its messages stay in it: an observer that gets a tag of this room fails the isolation check.
+    const room = x.rng.pick(PROTO_NAMES);
+    const y: Chaos = { ...x, room, tag: () => `chaos:${room}:${chaosTags++}` };
+    const c = await chaosClient(y);
+    if (!c) return;
+    for (let i = 1 + x.rng.int(3); i > 0; i--) await legit(y, (f) => c.send(f));
+    c.send(x.rng.pick(PROTO_JUNK));
+    await expectExplained(x, 'prototype names', c);
+  },
+  async 'patterns that make a backtracking matcher crawl'(x) {
+    const c = await chaosClient(x);
+    if (!c) return;
+    const pattern = '*a'.repeat(8 + x.rng.int(40)) + '*b';
+    c.send(JSON.stringify({ to: 'host', command: 'list_peers', meta_filter: pattern }));
+    c.send(JSON.stringify({ to: 'group', meta_filter: pattern, msg: 'x' }));
+    await legit(x, (f) => c.send(f));
+    await expectExplained(x, 'backtracking pattern', c);
+  },
+  async 'a thousand frames in one write'(x) {
+    const raw = await RawSocket.upgrade(x.relay.port, await x.session.path(x.room));
+    const frames: Buffer[] = [];
+    const junk = [...GENERIC_JUNK.slice(0, 6), ...x.proto.junk];
+    for (let i = 0; i < 1000; i++) frames.push(frame(OP.text, x.rng.pick(junk)));
+    await legit(x, (f) => frames.push(frame(OP.text, f)));
+    raw.write(Buffer.concat(frames));
+    const got = await raw.closed(300);
+    if (got && got.code !== 1000 && got.reason === '') x.problems.push(`a thousand frames: closed with ${got.code} and no reason`);
+    raw.destroy();
+  },
+  async 'a legitimate message one byte at a time'(x) {
+    const raw = await RawSocket.upgrade(x.relay.port, await x.session.path(x.room));
+    const bytes: Buffer[] = [];
+    await legit(x, (f) => bytes.push(frame(OP.text, f)));
+    const all = Buffer.concat(bytes).subarray(0, 2000);
+    for (let i = 0; i < all.length; i++) {
+      raw.write(all.subarray(i, i + 1));
+      await sleep(1);
+    }
+    await sleep(50);
+    raw.destroy();
+  },
+  async 'malformed console API requests'(x) {
+    const api = await ConsoleApiClient.open(x.consoleApi);
+    try {
+      for (let i = 1 + x.rng.int(4); i > 0; i--) {
+        const [op, params] = x.rng.pick(BAD_CONSOLE_REQUESTS);
+        const answer = await api.ask(op, params);
+        if (!('error' in answer) || !answer.error) x.problems.push(`console ${JSON.stringify(op)} ${JSON.stringify(params).slice(0, 60)}: expected an error naming the parameter, got ${JSON.stringify(answer).slice(0, 100)}`);
+      }
+      const rooms = await api.ask('rooms', {});
+      if (!('result' in rooms)) x.problems.push(`console: a good request after bad ones failed: ${JSON.stringify(rooms)}`);
+    } finally {
+      api.close();
+    }
+  },
   async 'a TCP connection that never speaks'(x) {
     x.abandoned.push(await RawSocket.connect(x.relay.port));
   },
@@ -176,10 +280,15 @@ interface Observer {
 
 describe.each(FUZZ_PROTOCOLS)('fuzz: $name', (proto) => {
   it(`stays up, keeps serving every other peer and isolates rooms under malformed input from many peers (seed ${SEED})`, async () => {
-    const relay = await startRelay({ handshakeTimeoutMs: 500, closeTimeoutMs: 500, keepaliveTickSeconds: 1, ...proto.config });
+    const relay = await startRelay({ handshakeTimeoutMs: 500, closeTimeoutMs: 500, keepaliveTickSeconds: 1, consoleToken: 'fuzz-console', ...proto.config });
+    const consoleServer = serveConsole(relay.relay, { batchMs: 20 });
+    const consoleApi = `${relay.url}/console/api?token=fuzz-console`;
     const base = `http://127.0.0.1:${relay.port}`;
     const session = proto.session({ url: relay.url, base });
+    // A console watching all traffic through the chaos: it must keep getting its batches.
+    const watcher = await ConsoleApiClient.open(consoleApi);
     try {
+      await watcher.result('subscribeTraffic', {});
       const observers: Observer[] = [];
       for (const room of OBSERVED_ROOMS)
         for (let index = 0; index < OBSERVERS_PER_ROOM; index++) observers.push({ peer: await session.open(room), index, frames: [] });
@@ -198,7 +307,7 @@ describe.each(FUZZ_PROTOCOLS)('fuzz: $name', (proto) => {
           for (let i = 0; i < ACTIONS_PER_WORKER; i++) {
             const name = wr.pick(names);
             const room = wr.pick(CHAOS_ROOMS);
-            const x: Chaos = { rng: wr, relay, proto, session, members, room, abandoned, problems, tag: () => `chaos:${room}:${chaosTags++}` };
+            const x: Chaos = { rng: wr, relay, proto, session, members, room, abandoned, problems, consoleApi, tag: () => `chaos:${room}:${chaosTags++}` };
             await ACTIONS[name]!(x).catch((err: Error) => problems.push(`${name}: ${err.message}`));
           }
         })();
@@ -213,9 +322,18 @@ describe.each(FUZZ_PROTOCOLS)('fuzz: $name', (proto) => {
           await sleep(25 + rng.int(25));
         }
       })();
+      // And the liveness probe, beside the chaos the whole time: a newcomer is served while it goes on.
+      let probes = 0;
+      const probe = (async () => {
+        for (; !chaosDone && probes < 200; probes++) {
+          await assertAlive(relay, { timeoutMs: 10_000 }).catch((err: Error) => problems.push(`liveness during the chaos: ${err.message}`));
+          await sleep(50);
+        }
+      })();
       await Promise.all(workers);
       chaosDone = true;
-      await talk;
+      await Promise.all([talk, probe]);
+      const batchesBefore = watcher.events.filter((e) => e.type === 'traffic').length;
 
       const expected = (o: Observer): string[] =>
         observers
@@ -245,9 +363,18 @@ describe.each(FUZZ_PROTOCOLS)('fuzz: $name', (proto) => {
       expect(log.filter((e) => e.event === 'close' && e.message.includes('closed by relay') && !e.reason)).toEqual([]);
       expect(log.filter((e) => e.event === 'close' && e.message.includes('closed by relay') && e.code === 1002).length).toBeGreaterThan(0);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect(probes).toBeGreaterThan(0);
+      await assertAlive(relay);
+      // The watching console saw the observers' traffic during the chaos, and still gets batches after it.
+      const traffic = (e: ConsoleEvent): e is Extract<ConsoleEvent, { type: 'traffic' }> => e.type === 'traffic';
+      expect(watcher.events.filter(traffic).some((e) => e.records.some((r) => r.preview.includes('obs:')))).toBe(true);
+      await sendTag(session, observers[0]!.peer.room, observers[0]!.peer, members, `obs:${observers[0]!.peer.room}:0:${rounds}`, (f) => observers[0]!.peer.c.send(f));
+      expect(await eventually(() => watcher.events.filter(traffic).length > batchesBefore, 5000)).toBe(true);
       for (const o of observers) await o.peer.c.close();
       for (const r of abandoned) r.destroy();
     } finally {
+      watcher.close();
+      consoleServer.stop();
       await relay.stop();
     }
   }, 90_000);

@@ -204,6 +204,7 @@ export function createRest(engine: Engine, hub: Hub, config: Config, secrets: Se
     }
   };
 
+  /** Serves a call and tells the observers of it with its answer (a capture replays a backend's calls). */
   async function serve(route: Route, req: IncomingMessage, url: URL): Promise<Reply> {
     const read = await readBody(req, { maxBytes: config.channelstreamMaxBodyBytes, timeoutMs: config.bodyTimeoutMs });
     // The rest of a refused body is never read, so the connection cannot carry another request.
@@ -212,6 +213,22 @@ export function createRest(engine: Engine, hub: Hub, config: Config, secrets: Se
         ? json(413, { request: `the body is over ${config.channelstreamMaxBodyBytes} bytes` }, { Connection: 'close' })
         : json(408, { request: `the body did not arrive within ${config.bodyTimeoutMs} ms` }, { Connection: 'close' });
     const raw = read.text;
+    const reply = await answer(route, req, url, raw);
+    if (hub.observers.wants('requested'))
+      hub.observers.requested({
+        protocol: 'channelstream',
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.search.slice(1),
+        remote: remoteAddress(req),
+        body: raw,
+        status: reply.status,
+        response: reply.body,
+      });
+    return reply;
+  }
+
+  async function answer(route: Route, req: IncomingMessage, url: URL, raw: string): Promise<Reply> {
     const form = req.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(raw) : undefined;
     const header = req.headers['x-channelstream-secret'];
     const token = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('secret') ?? form?.get('secret') ?? undefined;
