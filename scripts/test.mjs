@@ -59,5 +59,6 @@ ensureBuild();
 const npm = (script) => runOrExit(`npm run ${script}`, 'npm', ['run', script, '--silent'], { shell: process.platform === 'win32' });
 npm('typecheck');
 npm('lint');
+npm('layers');
 const vitest = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(vitest.status ?? 1);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ProxyTrust } from '../http/remote.js';
+import { ProxyTrust } from '../net/remote.js';
 import { PROTOCOLS, SCHEMA, defaults, type Config, type ConfigKey, type KeySpec, type ProtocolName, type SettingSources } from './schema.js';
 
 /** A configuration problem, always naming the key (or flag, or file) at fault. */

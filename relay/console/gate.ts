@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { remoteAddress } from '../http/remote.js';
+import { remoteAddress } from '../net/remote.js';
 
 /**
  * Who may reach the console API (/console/api): a page of the relay's own origin or the desktop

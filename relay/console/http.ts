@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { remoteAddress } from '../http/remote.js';
+import { remoteAddress } from '../net/remote.js';
 import { pageOrigin } from '../http/server.js';
 import { builtDir, packageVersion, staticRoute } from '../http/static.js';
 import { CONSOLE_HEADERS } from './csp.js';

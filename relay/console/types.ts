@@ -6,13 +6,13 @@
 import type { CaptureFile, CaptureOverview } from '../capture/captures.js';
 import type { Config, ProtocolName, SettingSources } from '../config/schema.js';
 import type { ProtocolCounters } from '../core/delivery.js';
-import type { LogEntry } from '../core/log.js';
+import type { LogEntry, LogLevel } from '../core/log.js';
 import type { TrafficKind, TrafficRecord } from '../core/tap.js';
 import type { InjectTarget } from '../dialects/types.js';
 import type { ListenerInfo } from '../http/server.js';
 import type { ReplayReport } from '../replay/report.js';
 
-export type { Config, ProtocolName, LogEntry, TrafficKind, TrafficRecord, InjectTarget, ListenerInfo, ProtocolCounters, CaptureFile, CaptureOverview, ReplayReport };
+export type { Config, ProtocolName, LogEntry, LogLevel, TrafficKind, TrafficRecord, InjectTarget, ListenerInfo, ProtocolCounters, CaptureFile, CaptureOverview, ReplayReport };
 
 export interface PeerInfo {
   /** The hub's key: unique across protocols; use it to kick or inject. */

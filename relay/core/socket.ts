@@ -120,7 +120,7 @@ type SocketCore = Pick<Core, 'hub' | 'delivery' | 'log'>;
  */
 export function bindSocket(core: SocketCore, peer: Peer, ws: WebSocket, handlers: SocketHandlers): void {
   const { hub, delivery } = core;
-  const current = handlers.current ?? ((): boolean => true);
+  const current = handlers.current?.bind(handlers) ?? always;
   const failed = (err: unknown): void => closeOnError(core, peer, err);
   const alive = (): void => {
     peer.lastSeen = Date.now();
@@ -170,6 +170,8 @@ export function bindSocket(core: SocketCore, peer: Peer, ws: WebSocket, handlers
     if (current()) reportSocketError(core, peer, ws, err);
   });
 }
+
+const always = (): boolean => true;
 
 /** A dialect's handler threw: only that peer is closed, with 1011 and the error's message; the log keeps the stack. */
 export function closeOnError(core: Pick<Core, 'hub' | 'log'>, peer: Peer, err: unknown): void {

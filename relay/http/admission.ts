@@ -5,7 +5,7 @@ import type { WebSocket } from 'ws';
 import type { Config, ProtocolName } from '../config/schema.js';
 import type { Hub } from '../core/hub.js';
 import type { UpgradeAsk } from '../dialects/types.js';
-import { remoteAddress } from './remote.js';
+import { remoteAddress } from '../net/remote.js';
 import { withoutQueryParam } from './target.js';
 
 /** Why a request is turned away, as an HTTP status and a line of text the client can read. */

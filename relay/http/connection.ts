@@ -5,7 +5,7 @@ import type { Core } from '../core/core.js';
 import { bindSocket, closeOnError, wsTransport, type FrameHandler } from '../core/socket.js';
 import type { Peer, Transport } from '../core/peer.js';
 import type { Arrival, Dialect, Reception } from '../dialects/types.js';
-import { remoteAddress } from './remote.js';
+import { remoteAddress } from '../net/remote.js';
 
 /**
  * The headers a capture keeps of a handshake: those a protocol or the relay reads. Secrets

@@ -86,7 +86,7 @@ export class RelayMetrics {
     const refusals = this.refusals;
     new Counter({
       name: 'switchboard_refused_total',
-      help: 'Connections and requests refused, by HTTP status: 401 token, 403 origin or API access, 408 headers too slow, 429 per-address limit, 431 headers or metadata too large, 503 relay or room limit.',
+      help: 'Connections and requests refused, by HTTP status: 401 token, 403 origin or API access, 408 headers or body too slow, 429 per-address limit or console token guessing, 431 headers or metadata too large, 503 relay or room limit.',
       labelNames: ['status'],
       registers,
       collect() {

@@ -14,7 +14,7 @@ import { arrivalOf, openSocket } from './connection.js';
 import { RelayMetrics } from './metrics.js';
 import { packageVersion } from './static.js';
 import { proxyTrust } from '../config/load.js';
-import { ProxyTrust, remoteAddress, settleClientAddress } from './remote.js';
+import { ProxyTrust, remoteAddress, settleClientAddress } from '../net/remote.js';
 import { requestUrl, unreadableTarget } from './target.js';
 import { fitReason } from '../core/socket.js';
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { LogLevel } from '../../relay/core/log.js';
+import type { LogLevel } from '../../relay/console/types.js';
 import { useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
 import { Table } from '../components/Table.js';

@@ -1,4 +1,4 @@
-import { bindsAllInterfaces } from '../../relay/config/schema.js';
+import { bindsAllInterfaces } from '../../relay/console/settings.js';
 import { useState } from 'react';
 import { client, useConsole } from '../app.js';
 import { Chart } from '../components/Chart.js';

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { ALL_INTERFACES, PROTOCOLS, SCHEMA, bindsAllInterfaces, type Config, type ConfigKey, type KeySpec, type SettingSource } from '../../relay/config/schema.js';
+import { ALL_INTERFACES, PROTOCOLS, SCHEMA, bindsAllInterfaces, type ConfigKey, type KeySpec, type SettingSource } from '../../relay/console/settings.js';
+import type { Config } from '../../relay/console/types.js';
 import { client, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
 

@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProxyTrust } from '../../relay/http/remote.js';
+import { ProxyTrust } from '../../relay/net/remote.js';
 import { Client } from '../helpers/client.js';
 import { startRelay, type Running } from '../helpers/relay.js';
 
