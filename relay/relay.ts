@@ -1,5 +1,6 @@
 import { Captures } from './capture/captures.js';
-import { pinnedListeners } from './config/load.js';
+import { RedisBus } from './cluster/redis-bus.js';
+import { clusterTarget, pinnedListeners } from './config/load.js';
 import { PROTOCOLS, type Config, type ProtocolName } from './config/schema.js';
 import { hardenRunning, secretsOf, secureForLan, type Generated, type Secrets } from './config/secrets.js';
 import { createCore, type Core, type CoreOptions } from './core/core.js';
@@ -24,7 +25,10 @@ export class Relay {
   readonly hub: Hub;
   readonly dialects: Map<ProtocolName, Dialect>;
   readonly server: RelayServer;
+  readonly startedAt = Date.now();
   listeners: ListenerInfo[] = [];
+  /** The cluster bus, when the relay is a node of one (`cluster`). */
+  readonly cluster: RedisBus | undefined;
   /** Capture files of this run: at most one recording, as an observer of every delivery. */
   readonly captures: Captures;
   /** The secrets the protocols run on. */
@@ -41,13 +45,24 @@ export class Relay {
     this.config = config;
     this.secrets = secretsOf(config);
     this.tap = new TrafficTap({ capacity: config.tapCapacity, frameBytes: config.tapFrameBytes, budgetBytes: config.tapBudgetBytes });
+    const target = clusterTarget(config);
+    let cluster: RedisBus | undefined;
     this.core = createCore(this.log, {
       maxQueueBytes: config.maxQueueBytes,
       ratePerSecond: config.rateLimitPerSecond,
       rateBurst: config.rateLimitBurst,
       maxRooms: config.maxRooms,
-      bus,
+      bus: target
+        ? (hub, delivery) =>
+            (cluster = new RedisBus(hub, delivery, {
+              target,
+              timeoutMs: config.clusterNodeTimeoutSeconds * 1000,
+              log: this.log,
+              info: () => ({ urls: this.listeners.flatMap((l) => l.urls), startedAt: this.startedAt }),
+            }))
+        : bus,
     });
+    this.cluster = cluster;
     this.core.observers.add(new TapRecorder(this.tap));
     this.hub = this.core.hub;
     this.dialects = createDialects({ ...this.core, config, secrets: this.secrets });
@@ -67,6 +82,8 @@ export class Relay {
   /** Starts listening; with `record` set, the capture starts first so it sees the first client. */
   async start(): Promise<ListenerInfo[]> {
     if (this.config.record) await this.captures.start({ by: 'cli', file: this.config.record });
+    // A node joins the cluster before it takes a client: its first peers need the registry.
+    await this.cluster?.start();
     await this.listen();
     for (const g of this.generated.splice(0)) this.log.add('warn', 'secret', g.notice);
     this.core.keepalive.start(this.config.keepaliveTickSeconds * 1000);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { ProxyTrust } from '../net/remote.js';
 import { PROTOCOLS, SCHEMA, defaults, type Config, type ConfigKey, type KeySpec, type ProtocolName, type SettingSources } from './schema.js';
 
@@ -188,7 +189,41 @@ function validate(config: Config): Config {
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new ConfigError(`key "${config.tlsCert ? 'tlsKey' : 'tlsCert'}" must be set together with "${config.tlsCert ? 'tlsCert' : 'tlsKey'}"`);
   pinnedListeners(config);
   proxyTrust(config);
+  clusterTarget(config);
+  if (config.nodeName && !NODE_NAME.test(config.nodeName))
+    throw new ConfigError(`key "nodeName": "${config.nodeName}" must be 1 to 64 letters, digits, ".", "_" or "-"`);
   return config;
+}
+
+const NODE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface ClusterTarget {
+  host: string;
+  port: number;
+  db: number;
+  /** The node's name: the nodeName key, or the host name and process id. */
+  node: string;
+}
+
+/** The `cluster` key: where the Redis of the cluster is, or undefined to run one node alone. */
+export function clusterTarget(config: Config): ClusterTarget | undefined {
+  if (!config.cluster) return undefined;
+  const bad = (why: string): never => {
+    throw new ConfigError(`key "cluster": "${config.cluster}" ${why} (expected redis://HOST:PORT[/DB])`);
+  };
+  let url: URL;
+  try {
+    url = new URL(config.cluster);
+  } catch {
+    return bad('is not a URL');
+  }
+  if (url.protocol !== 'redis:') bad('is not a redis:// URL');
+  if (!url.hostname) bad('names no host');
+  const path = url.pathname.replace(/^\//, '');
+  if (path && !/^\d{1,5}$/.test(path)) bad('names a database that is not a number');
+  const db = Number(path || 0);
+  const node = config.nodeName || `${hostname()}-${process.pid}`;
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : 6379, db, node };
 }
 
 /** The `trustProxy` key: the reverse proxies whose X-Forwarded-For is believed. */

@@ -349,6 +349,25 @@ export const SCHEMA = {
     doc: 'Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header is believed (e.g. 127.0.0.1, ::1, 10.0.0.0/8). Empty: every client is known by the address of its TCP connection.',
   },
 
+  // cluster
+  cluster: {
+    type: 'string',
+    default: '',
+    doc: 'redis://HOST:PORT[/DB]: share every room with the other nodes on this Redis. Empty runs one node with the in-process bus.',
+  },
+  nodeName: {
+    type: 'string',
+    default: '',
+    doc: 'This node\'s name in the cluster (letters, digits, ".", "_", "-"). Empty uses the host name and process id.',
+  },
+  clusterNodeTimeoutSeconds: {
+    type: 'int',
+    default: 6,
+    min: 2,
+    max: 60,
+    doc: 'A node whose heartbeat is this old is dead: the other nodes remove its peers within about a second more.',
+  },
+
   // console
   consoleToken: {
     type: 'string',

@@ -6,6 +6,7 @@
 import type { CaptureFile, CaptureOverview } from '../capture/captures.js';
 import type { Config, ProtocolName, SettingSources } from '../config/schema.js';
 import type { Handshake } from '../core/peer.js';
+import type { BusStatus } from '../core/bus.js';
 import type { ProtocolCounters } from '../core/delivery.js';
 import type { LogEntry, LogLevel } from '../core/log.js';
 import type { TrafficKind, TrafficRecord } from '../core/tap.js';
@@ -13,11 +14,13 @@ import type { InjectTarget } from '../dialects/types.js';
 import type { ListenerInfo } from '../http/server.js';
 import type { ReplayReport } from '../replay/report.js';
 
-export type { Config, ProtocolName, LogEntry, LogLevel, TrafficKind, TrafficRecord, InjectTarget, ListenerInfo, ProtocolCounters, CaptureFile, CaptureOverview, ReplayReport };
+export type { Config, ProtocolName, LogEntry, LogLevel, TrafficKind, TrafficRecord, InjectTarget, ListenerInfo, ProtocolCounters, BusStatus, CaptureFile, CaptureOverview, ReplayReport };
 
 export interface PeerInfo {
-  /** The hub's key: unique across protocols; use it to kick or inject. */
+  /** The hub's key: unique across protocols (and nodes, in a cluster); use it to kick or inject. */
   key: string;
+  /** The cluster node that holds its socket; absent on a relay that is no cluster's node. */
+  node?: string;
   /** The id the protocol's clients see. */
   id: string;
   protocol: ProtocolName;
@@ -25,6 +28,7 @@ export interface PeerInfo {
   meta: string | Record<string, unknown>;
   remote: string;
   connectedAt: number;
+  /** Counters are known on the peer's own node only: another node's peers show zeros. */
   msgsIn: number;
   msgsOut: number;
   bytesIn: number;
@@ -65,6 +69,8 @@ export interface Stats {
   rates: Rates;
   /** What the traffic tap holds: records, and bytes of frames against its budget. */
   tap?: { records: number; bytes: number; budgetBytes: number };
+  /** On a cluster's node: its health and every node it knows of, from their heartbeats. */
+  cluster?: BusStatus;
 }
 
 export interface Snapshot {

@@ -31,6 +31,33 @@ export interface Sent {
   frame: Buffer | Buffer[];
 }
 
+/**
+ * Hears peers enter and leave the rooms of one protocol, on every node, in the one order the
+ * whole relay agrees on: what a dialect tells its own peers about the others (joins, quits)
+ * comes from here. A cluster bus calls it as the cluster's registry changes, this node's
+ * peers included (a local peer is given as its Peer); the in-process bus calls it as the hub
+ * changes.
+ */
+export interface RoomWatcher {
+  /**
+   * `late`: the cluster learnt of this entry by comparing registries after an outage, so every
+   * member here is to be told, not only those that came before it.
+   */
+  entered?(peer: PeerView, room: string, late: boolean): void;
+  exited?(peer: PeerView, room: string): void;
+}
+
+/** Whether the bus reaches every node: a cluster node that lost its broker is `degraded` but serves its own peers. */
+export interface BusStatus {
+  status: 'ok' | 'degraded';
+  /** This node's name, in a cluster. */
+  node?: string;
+  /** Why it is degraded, or what it last did. */
+  detail?: string;
+  /** The cluster's nodes as this node last heard of them. */
+  nodes?: { name: string; peers: number; urls: string[]; msgsPerSecond: number; lastHeartbeat: number | null }[];
+}
+
 /** A value now, or later when it must come from another node. Callers take it with `whenReady`. */
 export type Later<T> = T | Promise<T>;
 
@@ -62,6 +89,11 @@ export interface Bus extends PresenceListener {
   release(peer: Peer, name: string): void;
   /** The peer that claimed a name, on whichever node holds it; route to it by its key. */
   named(protocol: ProtocolName, name: string): Later<PeerView | undefined>;
+  /** The peer with this registry key, on whichever node holds it (the console's kick and inject). */
+  peer(key: string): PeerView | undefined;
+  /** Tells the watcher of every room change of a protocol, from now on; returns the function that stops it. */
+  watch(protocol: ProtocolName, watcher: RoomWatcher): () => void;
+  status(): BusStatus;
   /** Leaves the cluster; the in-process bus has nothing to do. */
   close(): Later<void>;
 }

@@ -1,6 +1,7 @@
 import type { ProtocolName } from '../config/schema.js';
 import { PROTOCOLS } from '../config/schema.js';
-import type { Bus, OutFrame, Sent, Target } from './bus.js';
+import { RoomWatchers } from './watchers.js';
+import type { Bus, BusStatus, OutFrame, RoomWatcher, Sent, Target } from './bus.js';
 import type { Delivery } from './delivery.js';
 import type { Hub } from './hub.js';
 import type { Peer, PeerView } from './peer.js';
@@ -19,6 +20,7 @@ export class InProcessBus implements Bus {
   private readonly numbers = perProtocol<number>();
   /** Rooms given a number while empty and not yet entered: forgotten if the peer never gets in. */
   private readonly unentered = new Set<[ProtocolName, string]>();
+  private readonly watchers = new RoomWatchers();
 
   constructor(
     private readonly hub: Hub,
@@ -70,14 +72,28 @@ export class InProcessBus implements Bus {
     return this.names.get(protocol)!.get(name);
   }
 
+  peer(key: string): Peer | undefined {
+    return this.hub.peer(key);
+  }
+
+  watch(protocol: ProtocolName, watcher: RoomWatcher): () => void {
+    return this.watchers.add(protocol, watcher);
+  }
+
+  status(): BusStatus {
+    return { status: 'ok' };
+  }
+
   close(): void {}
 
   entered(peer: Peer, room: string): void {
     for (const u of this.unentered) if (u[0] === peer.protocol && u[1] === room) this.unentered.delete(u);
+    this.watchers.entered(peer, room);
   }
 
   exited(peer: Peer, room: string): void {
     if (this.hub.roomSize(peer.protocol, room) === 0) this.numbers.get(peer.protocol)!.delete(room);
+    this.watchers.exited(peer, room);
   }
 
   left(): void {

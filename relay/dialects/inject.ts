@@ -1,11 +1,11 @@
 import type { ProtocolName } from '../config/schema.js';
-import type { Hub } from '../core/hub.js';
-import type { Peer } from '../core/peer.js';
+import type { Bus } from '../core/bus.js';
+import type { PeerView } from '../core/peer.js';
 import { InjectError } from './types.js';
 
-/** The peer an operator named by its hub key, if it speaks this protocol. */
-export function injectPeer(hub: Hub, protocol: ProtocolName, key: string): Peer {
-  const peer = hub.peer(key);
+/** The peer an operator named by its registry key, if it speaks this protocol, on whichever node holds it. */
+export function injectPeer(bus: Bus, protocol: ProtocolName, key: string): PeerView {
+  const peer = bus.peer(key);
   if (!peer || peer.protocol !== protocol) throw new InjectError(`no ${protocol} peer ${key}`);
   return peer;
 }

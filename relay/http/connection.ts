@@ -45,10 +45,15 @@ export function openSocket(core: ConnectionCore, dialect: Dialect, ws: WebSocket
   if (!(reception instanceof Promise)) return receive(core, dialect, ws, transport, arrival, reception);
   const held: [Buffer, boolean][] = [];
   const hold = (data: Buffer, isBinary: boolean): void => void held.push([data, isBinary]);
+  // ws closes a socket itself on a frame it cannot take (invalid UTF-8) and emits 'error': with
+  // no listener yet, that would end the process. The socket is closed; nothing is left to do.
+  const dropped = (): void => undefined;
   ws.on('message', hold);
+  ws.on('error', dropped);
   reception.then(
     (r) => {
       ws.off('message', hold);
+      ws.off('error', dropped);
       if (ws.readyState !== ws.OPEN) return;
       receive(core, dialect, ws, transport, arrival, r);
       for (const [data, isBinary] of held) ws.emit('message', data, isBinary);

@@ -242,7 +242,9 @@ export class RelayServer {
     if (!url) return this.admission.refuseRequest(req, res, { status: 400, reason: unreadableTarget(req.url) });
     if (spec.main && req.method === 'GET' && url.pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', peers: this.core.hub.size, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) }));
+      const { status, ...cluster } = this.core.bus.status();
+      const body = { status, peers: this.core.hub.size, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000), ...(cluster.node ? { cluster } : {}) };
+      res.end(JSON.stringify(body));
       return;
     }
     if (spec.main && req.method === 'GET' && url.pathname === '/metrics') {

@@ -1,4 +1,5 @@
 import { bindsAllInterfaces } from '../../relay/console/settings.js';
+import type { BusStatus } from '../../relay/console/types.js';
 import { useState } from 'react';
 import { client, useConsole } from '../app.js';
 import { Chart } from '../components/Chart.js';
@@ -47,6 +48,8 @@ export function Overview() {
         <Chart title="Bytes / s" span={HISTORY_CAP} format={bytes} series={[{ label: 'in', color: IN, values: pick((s) => s.rates.bytesInPerSec) }, { label: 'out', color: OUT, values: pick((s) => s.rates.bytesOutPerSec) }]} />
         <Chart title="Connections / s" span={HISTORY_CAP} format={count} series={[{ label: 'opened', color: 'var(--c-ok)', values: pick((s) => s.rates.connectsPerSec) }, { label: 'closed', color: 'var(--c-warn)', values: pick((s) => s.rates.disconnectsPerSec) }]} />
       </section>
+
+      {stats.cluster && <Nodes cluster={stats.cluster} now={stats.ts} />}
 
       <section className="split">
         <div className="card">
@@ -126,6 +129,50 @@ export function Overview() {
         </div>
       </section>
     </div>
+  );
+}
+
+/** A cluster's nodes as this node last heard of them: its own first in its health. */
+function Nodes({ cluster, now }: { cluster: BusStatus; now: number }) {
+  return (
+    <section className="card nodes">
+      <header className="card-head">
+        <h2>Cluster nodes</h2>
+        <span className={cluster.status === 'ok' ? 'tag' : 'tag warn'} title={cluster.detail}>
+          {cluster.node}: {cluster.status}
+        </span>
+      </header>
+      {cluster.status !== 'ok' && <p className="error">{cluster.detail}</p>}
+      <table className="plain">
+        <thead>
+          <tr>
+            <th>Node</th>
+            <th>Address</th>
+            <th className="num">Peers</th>
+            <th className="num">Messages / s</th>
+            <th className="num">Last heartbeat</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(cluster.nodes ?? []).map((n) => (
+            <tr key={n.name}>
+              <td>
+                {n.name}
+                {n.name === cluster.node && <span className="muted"> this node</span>}
+              </td>
+              <td className="mono">
+                {n.urls.map((u) => (
+                  <div key={u}>{u}</div>
+                ))}
+              </td>
+              <td className="num">{count(n.peers)}</td>
+              <td className="num">{count(n.msgsPerSecond)}</td>
+              <td className="num">{n.lastHeartbeat === null ? 'none yet' : `${since(n.lastHeartbeat, now)} ago`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
 

@@ -22,6 +22,8 @@ const PEER_COLUMNS: Column[] = [
 ];
 /** Messages of a peer its detail lists. */
 const LAST_MESSAGES = 10;
+/** On a cluster's node: which node holds each peer's socket, after its id. */
+const NODE_COLUMNS: Column[] = [PEER_COLUMNS[0]!, { label: 'Node' }, ...PEER_COLUMNS.slice(1)];
 
 interface Page {
   offset: number;
@@ -33,6 +35,8 @@ interface Page {
 export function Peers() {
   const snapshot = useConsole((s) => s.snapshot);
   const tick = useConsole((s) => s.stats?.ts);
+  const clustered = useConsole((s) => s.stats?.cluster !== undefined);
+  const cols = clustered ? 'peers-cols with-node' : 'peers-cols';
   const presence = useConsole((s) => s.presence);
   const focus = useConsole((s) => s.focus);
   const [text, setText] = useState(focus.peerText ?? '');
@@ -78,12 +82,13 @@ export function Peers() {
   const onRange = useCallback((a: number, b: number) => setRange((r) => (r[0] === a && r[1] === b ? r : [a, b])), []);
   const row = (i: number) => {
     const p = page.peers[i - page.offset];
-    if (!p) return <div className="trow peers-cols muted">…</div>;
+    if (!p) return <div className={`trow ${cols} muted`}>…</div>;
     return (
-      <div className={`trow peers-cols${p.key === selected ? ' selected' : ''}`} onClick={() => setSelected(p.key)}>
+      <div className={`trow ${cols}${p.key === selected ? ' selected' : ''}`} onClick={() => setSelected(p.key)}>
         <span className="mono ellipsis" title={p.id}>
           {p.id}
         </span>
+        {clustered && <span className="mono ellipsis">{p.node}</span>}
         <span>
           <span className="tag">{p.protocol}</span>
         </span>
@@ -126,8 +131,8 @@ export function Peers() {
         {error && <p className="error">{error}</p>}
         <Table
           label="Peers"
-          cols="peers-cols"
-          columns={PEER_COLUMNS}
+          cols={cols}
+          columns={clustered ? NODE_COLUMNS : PEER_COLUMNS}
           sort={sort}
           onSort={setSort}
           count={page.total}

@@ -28,8 +28,9 @@ export class RelayProcess {
   ) {}
 
   /** `script` is relay-process.js of this build, or of another build to compare with. */
-  static async start(kind: RelayKind, execArgv: string[] = [], script = fileURLToPath(new URL('./relay-process.js', import.meta.url))): Promise<RelayProcess> {
-    const child = fork(script, [kind], { execArgv: ['--expose-gc', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /** `env` adds SWITCHBOARD_* settings (a cluster node's). */
+  static async start(kind: RelayKind, execArgv: string[] = [], script = fileURLToPath(new URL('./relay-process.js', import.meta.url)), env: NodeJS.ProcessEnv = {}): Promise<RelayProcess> {
+    const child = fork(script, [kind], { execArgv: ['--expose-gc', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
     const ready = await withTimeout(
       new Promise<Ready>((resolve, reject) => {
         child.once('message', (m) => resolve(m as Ready));

@@ -42,6 +42,7 @@ const LABELS: Record<string, string> = {
   loadLagP99Ms: 'load generator event-loop delay p99 ms',
   relayGcPct: 'relay time in GC pauses %',
   relayGcMaxMs: 'relay longest GC pause ms',
+  processes: 'server processes',
   uncapturedMsgsPerSec: 'msgs/s, no capture',
   capturedMsgsPerSec: 'msgs/s, capture recording',
   uncapturedCpuUsPerMsg: 'relay CPU us per message, no capture',
@@ -93,6 +94,62 @@ const CHECKS: Check[] = [
   },
 ];
 
+const isCluster = (id: string): boolean => id.startsWith('cluster-');
+
+/** How a cluster's figures compare with one relay's (or the bare relay's), and the issue's targets. */
+const CLUSTER_CHECKS: { what: string; figure(r: Results): number | undefined; unit: string; met(x: number): boolean }[] = [
+  ...(['cluster-unicast-32', 'cluster-fanout-100'] as const).map((s) => ({
+    what: `${s.slice('cluster-'.length)}: server CPU per delivery across two nodes (nodes and Redis) <= 2 x one relay's`,
+    figure: (r: Results) => {
+      const f = r.scenarios[s]?.figures;
+      const two = f?.['two nodes']?.relayCpuUsPerMsg;
+      const one = f?.['one relay']?.relayCpuUsPerMsg;
+      return two !== undefined && one ? Math.round((two / one) * 100) / 100 : undefined;
+    },
+    unit: 'x',
+    met: (x: number) => x <= 2,
+  })),
+  {
+    what: 'no loss across nodes',
+    figure: (r) => {
+      const losses = ['cluster-unicast-32', 'cluster-fanout-100'].map((s) => r.scenarios[s]?.figures['two nodes']?.losses);
+      return losses.some((l) => l === undefined) ? undefined : losses.reduce((a, b) => a! + b!, 0);
+    },
+    unit: 'lost',
+    met: (x) => x === 0,
+  },
+  {
+    what: "idle RSS per connection over six nodes <= a bare ws relay's",
+    figure: (r) => {
+      const f = r.scenarios['cluster-idle']?.figures ?? {};
+      const [nodes, bare] = [Object.entries(f).find(([n]) => n.endsWith('nodes'))?.[1], Object.entries(f).find(([n]) => n.startsWith('bare'))?.[1]];
+      return nodes && bare ? Math.round((nodes.rssKiBPerConn! / bare.rssKiBPerConn!) * 100) / 100 : undefined;
+    },
+    unit: 'x',
+    met: (x) => x <= 1,
+  },
+];
+
+function renderCluster(r: Results): string[] {
+  const ids = Object.keys(r.scenarios).filter(isCluster);
+  if (ids.length === 0) return [];
+  const out = ['', '## Cluster', '', 'Nodes are relay processes sharing one local redis-server; CPU per delivery counts every node and Redis.'];
+  for (const id of ids) {
+    const s = r.scenarios[id]!;
+    const names = [...new Set([...Object.keys(s.figures), ...Object.keys(s.errors)])];
+    out.push('', `**${s.title}**`, '', `| figure | ${names.join(' | ')} |`, `|---|${names.map(() => '---:').join('|')}|`);
+    const keys = [...new Set(Object.values(s.figures).flatMap((f) => Object.keys(f)))];
+    for (const key of keys) out.push(`| ${LABELS[key] ?? key} | ${names.map((n) => (s.figures[n]?.[key] === undefined ? (s.errors[n] ?? '') : fmt(s.figures[n]![key]!))).join(' | ')} |`);
+    if (keys.length === 0) out.push(`| failed | ${names.map((n) => s.errors[n] ?? '').join(' | ')} |`);
+  }
+  out.push('', '| cluster target | figure | met |', '|---|---:|---|');
+  for (const c of CLUSTER_CHECKS) {
+    const x = c.figure(r);
+    out.push(`| ${c.what} | ${x === undefined ? 'not measured' : `${x} ${c.unit}`} | ${x === undefined ? '' : c.met(x) ? 'yes' : 'NO'} |`);
+  }
+  return out;
+}
+
 export function renderMarkdown(r: Results): string {
   const names = Object.keys(r.targets);
   const out: string[] = [
@@ -106,7 +163,8 @@ export function renderMarkdown(r: Results): string {
   ];
   for (const [name, t] of Object.entries(r.targets)) if (!t.ran) out.push(`- ${name} skipped: ${t.reason}`);
   out.push('', `| scenario | figure | ${names.join(' | ')} |`, `|---|---|${names.map(() => '---:').join('|')}|`);
-  for (const s of Object.values(r.scenarios)) {
+  for (const [id, s] of Object.entries(r.scenarios)) {
+    if (isCluster(id)) continue;
     const keys = [...new Set(Object.values(s.figures).flatMap((f) => Object.keys(f)))];
     keys.forEach((key, i) => {
       const cells = names.map((n) => {
@@ -124,6 +182,7 @@ export function renderMarkdown(r: Results): string {
       const x = c.figure(r, n);
       out.push(`| ${n} | ${c.what} | ${x === undefined ? 'not measured' : `${x} ${c.unit}`} | ${x === undefined ? '' : c.met(x) ? 'yes' : 'NO'} |`);
     }
+  out.push(...renderCluster(r));
   if (r.metaFilter) {
     out.push('', '## meta_filter matching', '', 'msg-relay\'s glob matcher on the largest metadata a peer may bring, in the bench process.', '');
     out.push('| pattern | name bytes | matched | median us | max us | runs |', '|---|---:|---|---:|---:|---:|');

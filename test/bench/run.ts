@@ -3,6 +3,7 @@ import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RelayProcess } from './load.js';
+import { benchCluster, IDLE_TOTAL } from './cluster.js';
 import { benchMetaFilter } from './meta-filter.js';
 import { bare, msgRelay, spacewar, type ProtocolAdapter } from './protocols.js';
 import type { RelayKind } from './relay-process.js';
@@ -13,10 +14,11 @@ import { captureCost, churn, consoleCost, fanout, idle, unicast, type Figures, t
  * `npm run bench`: every scenario against the bare ws relay, msg-relay and spacewar, each on
  * its own relay process, interleaved scenario by scenario so load on the machine hits all alike.
  *
- *   --only a,b       run only these scenarios (ids below, and meta-filter: the msg-relay glob
- *                    matcher in this process on 64 KiB names)
+ *   --only a,b       run only these scenarios (ids below; meta-filter: the msg-relay glob
+ *                    matcher in this process on 64 KiB names; cluster: cluster.ts's figures)
  *   --profile DIR    run Switchboard's relay processes under node --cpu-prof, profiles to DIR
  *   --out DIR        where results go (default test/bench/results)
+ *   --cluster-idle N the cluster's idle connections over six nodes (default 100,000)
  *   --compare DIR    also run msg-relay on another build's output folder (its dist/), to
  *                    measure a change before and after under the same load
  */
@@ -54,7 +56,7 @@ const SCENARIOS: Scenario[] = [
   { id: 'capture', title: 'unicast 32 B at 5,000 msg/s, a capture recording vs none', bare: false, run: (t, room) => captureCost(t, room, SECONDS) },
 ];
 
-function args(): { only?: Set<string>; profile?: string; compare?: string; out: string } {
+function args(): { only?: Set<string>; profile?: string; compare?: string; out: string; clusterIdle: number } {
   const argv = process.argv.slice(2);
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
@@ -68,6 +70,7 @@ function args(): { only?: Set<string>; profile?: string; compare?: string; out: 
     profile: profile ? resolve(profile) : undefined,
     compare: compare ? resolve(compare, 'test/bench/relay-process.js') : undefined,
     out: resolve(value('--out') ?? 'test/bench/results'),
+    clusterIdle: Number(value('--cluster-idle') ?? IDLE_TOTAL),
   };
 }
 
@@ -131,6 +134,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(targets.map((t) => t.relay.stop()));
   }
+  if (!opts.only || opts.only.has('cluster')) await benchCluster(results, say, opts.clusterIdle);
   if (!opts.only || opts.only.has('meta-filter')) {
     results.metaFilter = benchMetaFilter();
     for (const m of results.metaFilter) say(`meta_filter ${m.pattern} | ${m.nameBytes} B | median ${m.medianUs} us, max ${m.maxUs} us over ${m.runs} runs`);

@@ -3,11 +3,15 @@ import { rm } from 'node:fs/promises';
 import { BenchClient, closeAll, consoleCall, ConsoleWatcher, connectMany, Latencies, parsePayload, payload, pool, round, sleep, type RelayProcess } from './load.js';
 import type { ProtocolAdapter } from './protocols.js';
 
-/** One protocol on one relay process. */
+/** One protocol on one relay process, or on two nodes of a cluster. */
 export interface Target {
   name: string;
   adapter: ProtocolAdapter;
   relay: RelayProcess;
+  /** A second node: unicast receivers are on it, and half of a fan-out's room. */
+  others?: RelayProcess;
+  /** CPU of every server process together (nodes and their broker), when there are several. */
+  cpu?: () => Promise<number>;
 }
 
 export type Figures = Record<string, number>;
@@ -30,7 +34,7 @@ async function drain(done: () => boolean): Promise<void> {
 
 interface Window {
   seconds: number;
-  /** CPU the relay used in the window, in microseconds. */
+  /** CPU the relay used in the window, in microseconds (every server process's, in a cluster). */
   relayCpu: number;
   /** The 99th percentile of the relay's event-loop delay in the window: its own share of latency. */
   relayLagP99: number;
@@ -44,6 +48,7 @@ interface Window {
 /** Warms up, then measures for `durationMs`; `measuring` tells delivery handlers when to count. */
 async function measure(t: Target, durationMs: number, measuring: (on: boolean) => void): Promise<Window> {
   await sleep(WARMUP_MS);
+  const cpuStart = await t.cpu?.();
   const start = await t.relay.usage();
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
@@ -54,7 +59,9 @@ async function measure(t: Target, durationMs: number, measuring: (on: boolean) =
   lag.disable();
   const seconds = (performance.now() - t0) / 1000;
   const end = await t.relay.usage();
-  return { seconds, relayCpu: end.cpuMicros - start.cpuMicros, relayLagP99: end.lagP99Ms, loadLagP99: lag.percentile(99) / 1e6, relayGcMs: end.gcMs, relayGcMaxMs: end.gcMaxMs };
+  const cpuEnd = await t.cpu?.();
+  const relayCpu = cpuStart !== undefined && cpuEnd !== undefined ? cpuEnd - cpuStart : end.cpuMicros - start.cpuMicros;
+  return { seconds, relayCpu, relayLagP99: end.lagP99Ms, loadLagP99: lag.percentile(99) / 1e6, relayGcMs: end.gcMs, relayGcMaxMs: end.gcMaxMs };
 }
 
 /** The relay's CPU per message, which other load on the machine disturbs less than a rate. */
@@ -80,7 +87,7 @@ export async function unicast(t: Target, room: string, o: UnicastOptions): Promi
   const senders: BenchClient[] = [];
   let ticker: NodeJS.Timeout | undefined;
   try {
-    await connectMany(t.adapter, t.relay.port, PAIRS, () => room, receivers);
+    await connectMany(t.adapter, (t.others ?? t.relay).port, PAIRS, () => room, receivers);
     await connectMany(t.adapter, t.relay.port, PAIRS, () => room, senders);
     const lat = new Latencies();
     let sent = 0;
@@ -127,7 +134,9 @@ export async function unicast(t: Target, room: string, o: UnicastOptions): Promi
 export async function fanout(t: Target, room: string, size: number, durationMs: number): Promise<Figures> {
   const clients: BenchClient[] = [];
   try {
-    await connectMany(t.adapter, t.relay.port, size, () => room, clients);
+    const half = t.others ? Math.floor(size / 2) : size;
+    await connectMany(t.adapter, t.relay.port, half, () => room, clients);
+    if (t.others) await connectMany(t.adapter, t.others.port, size - half, () => room, clients);
     const receivers = clients.slice();
     const sender = await BenchClient.connect(t.adapter, t.relay.port, room);
     clients.push(sender);

@@ -20,6 +20,9 @@ class LaterBus implements Bus {
   named = (protocol: ProtocolName, name: string) => later(this.local.named(protocol, name));
   claim: Bus['claim'] = (peer, name) => this.local.claim(peer, name);
   release: Bus['release'] = (peer, name) => this.local.release(peer, name);
+  peer: Bus['peer'] = (key) => this.local.peer(key);
+  watch: Bus['watch'] = (protocol, watcher) => this.local.watch(protocol, watcher);
+  status: Bus['status'] = () => this.local.status();
   close = () => this.local.close();
 }
 

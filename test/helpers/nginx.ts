@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './port.js';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -17,14 +17,6 @@ export interface NginxOptions {
   upstream: string;
   /** The address nginx connects to the upstream from (proxy_bind), so the relay can tell it apart. */
   bind: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The proxy block of docs/deployment.md, on loopback, with every file in its own temp folder. */

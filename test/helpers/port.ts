@@ -1,10 +1,2 @@
-import { createServer } from 'node:net';
-
 /** A port that was free a moment ago, for settings that need a real number (pinned listeners). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from '../../relay/cluster/local-redis.js';

@@ -138,7 +138,7 @@ export function createCompendium({ hub, routing, bus, config }: DialectContext):
     inject(target: InjectTarget, payload: string): number {
       const msg = injectJson(payload, 'a compendium msg is JSON (the Android app reads only an object)');
       const frame = JSON.stringify({ type: 'DELIVER', msg });
-      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
+      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { protocol: PROTOCOL, key: injectPeer(bus, PROTOCOL, target.peer).key }, frame });
       if (target.kind === 'room') throw new InjectError('compendium has no rooms: send to one peer or to everyone');
       return routing.route({ from: 'operator', to: { protocol: PROTOCOL, everyone: true, filter: hasAddress }, frame });
     },

@@ -1,4 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { whenReady, type Later } from '../../core/bus.js';
 import type { Peer, PeerView } from '../../core/peer.js';
 import type { FrameHandler } from '../../core/socket.js';
 import { injectJson, injectPeer, refuseFilter } from '../inject.js';
@@ -17,11 +18,6 @@ const PROTOCOL = 'intercessor';
 const RELAY_ID = '0';
 const CLIENT_PREFIX = '/client/';
 
-interface Server {
-  peer: Peer;
-  clients: Map<string, Peer>;
-}
-
 /** The path without its query, exactly as sent: the server id is not percent-decoded. */
 const rawPath = (target: string): string => target.split('?', 1)[0]!;
 
@@ -34,10 +30,9 @@ function clientOf(path: string): string | undefined {
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-export function createIntercessor({ hub, routing, config }: DialectContext): Dialect {
+export function createIntercessor({ hub, routing, bus, config }: DialectContext): Dialect {
   const keepalive = websocketsKeepalive(config.intercessorPingIntervalSeconds, config.intercessorPingTimeoutSeconds);
   const maxPayload = config.intercessorMaxMessageBytes;
-  const servers = new Map<string, Server>();
   const passphrase = config.intercessorServerPassphrase ? sha256(config.intercessorServerPassphrase) : undefined;
 
   /** A frame from the relay itself, to one peer. */
@@ -73,57 +68,66 @@ export function createIntercessor({ hub, routing, config }: DialectContext): Dia
   function welcomeServer(url: URL): Reception {
     if (passphrase && !timingSafeEqual(sha256(url.searchParams.get('passphrase') ?? ''), passphrase))
       return refusal(1008, 'a passphrase is needed: connect to /server?passphrase=...');
-    return { id: randomUUID(), keepalive, open: openServer, gone: serverGone };
+    return { id: randomUUID(), keepalive, open: openServer, gone: (peer) => bus.release(peer, peer.id) };
   }
 
-  /** A server gets its id and a room of its own, named by it, which its clients join. */
+  /**
+   * A server gets its id and a room of its own, named by it, which its clients join. It claims
+   * its id on the bus, so clients on any node find it.
+   */
   function openServer(peer: Peer): FrameHandler {
-    const clients = new Map<string, Peer>();
     hello(peer);
-    servers.set(peer.id, { peer, clients });
+    bus.claim(peer, peer.id);
     hub.join(peer, peer.id);
     return (data, isBinary) => {
       const frame = read(peer, data, isBinary);
       if (!frame) return;
-      const client = clients.get(frame.to);
-      if (!client) routing.note(peer, data, frame.to);
-      else routing.route({ from: peer, to: { peer: client }, frame: encodeFrame(peer.id, client.id, frame.type, frame.message), inbound: data });
+      return whenReady(bus.members(PROTOCOL, peer.id), (members) => {
+        const client = members.find((m) => m.id === frame.to && m.key !== peer.key);
+        if (!client) routing.note(peer, data, frame.to);
+        else routing.route({ from: peer, to: { protocol: PROTOCOL, key: client.key }, frame: encodeFrame(peer.id, client.id, frame.type, frame.message), inbound: data });
+      });
     };
   }
 
-  /** Clients are told their server left (with the server's id, D7), then closed. */
-  function serverGone(peer: Peer): void {
-    const server = servers.get(peer.id);
-    if (server?.peer !== peer) return;
-    servers.delete(peer.id);
-    for (const client of [...server.clients.values()]) {
-      tell(client, 'PEER_GONE', { id: peer.id });
-      hub.close(client, 1000, `the server ${peer.id} has left`);
-    }
+  /** The server of a room, when this node holds it. */
+  const localServer = (sid: string): Peer | undefined => hub.member(PROTOCOL, sid, sid);
+
+  // Presence comes from the bus, in the order every node agrees on: each node tells its own peers.
+  bus.watch(PROTOCOL, {
+    entered(view, sid) {
+      const server = localServer(sid);
+      if (server && view.id !== sid) tell(server, 'PEER_JOINED', { id: view.id });
+    },
+    exited(view, sid) {
+      if (view.id !== sid) {
+        const server = localServer(sid);
+        if (server) tell(server, 'PEER_GONE', { id: view.id });
+        return;
+      }
+      // The server left: its clients here are told (with the server's id, D7), then closed.
+      for (const client of [...hub.members(PROTOCOL, sid)]) {
+        tell(client, 'PEER_GONE', { id: sid });
+        hub.close(client, 1000, `the server ${sid} has left`);
+      }
+    },
+  });
+
+  /** A client waits for its server to be found, on whichever node holds it. */
+  function welcomeClient(sid: string): Later<Reception> {
+    return whenReady(bus.named(PROTOCOL, sid), (server) =>
+      server?.id === sid ? { id: randomUUID(), keepalive, open: (peer: Peer) => openClient(peer, sid) } : refusal(1008, `no server with id ${sid} is connected`),
+    );
   }
 
-  function welcomeClient(sid: string): Reception {
-    const server = servers.get(sid);
-    if (!server) return refusal(1008, `no server with id ${sid} is connected`);
-    return { id: randomUUID(), keepalive, open: (peer) => openClient(peer, server), gone: (peer) => clientGone(peer, server) };
-  }
-
-  /** A client gets its id and joins its server's room; the server is told. */
-  function openClient(peer: Peer, server: Server): FrameHandler {
-    const sid = server.peer.id;
+  /** A client gets its id and joins its server's room; the server's node tells the server. */
+  function openClient(peer: Peer, sid: string): FrameHandler {
     hello(peer);
-    server.clients.set(peer.id, peer);
     hub.join(peer, sid);
-    tell(server.peer, 'PEER_JOINED', { id: peer.id });
     return (data, isBinary) => {
       const frame = read(peer, data, isBinary, sid);
-      if (frame) routing.route({ from: peer, to: { peer: server.peer }, frame: encodeFrame(peer.id, sid, frame.type, frame.message), inbound: data });
+      if (frame) routing.route({ from: peer, to: { protocol: PROTOCOL, room: sid, id: sid }, frame: encodeFrame(peer.id, sid, frame.type, frame.message), inbound: data });
     };
-  }
-
-  function clientGone(peer: Peer, server: Server): void {
-    if (!server.clients.delete(peer.id) || servers.get(server.peer.id) !== server) return;
-    tell(server.peer, 'PEER_GONE', { id: peer.id });
   }
 
   return {
@@ -134,7 +138,7 @@ export function createIntercessor({ hub, routing, config }: DialectContext): Dia
 
     claims: (url) => url.pathname === '/server' || clientOf(url.pathname) !== undefined,
 
-    receive(a: Arrival): Reception {
+    receive(a: Arrival): Later<Reception> {
       const path = rawPath(a.target);
       const sid = clientOf(path);
       if (path === '/server') return welcomeServer(a.url);
@@ -148,7 +152,7 @@ export function createIntercessor({ hub, routing, config }: DialectContext): Dia
         throw new InjectError('an intercessor message is a JSON object with a string "type" and a "message"');
       const { type, message } = body as { type: string; message: unknown };
       const frame = (r: PeerView): string => encodeFrame(RELAY_ID, r.id, type, message);
-      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
+      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { protocol: PROTOCOL, key: injectPeer(bus, PROTOCOL, target.peer).key }, frame });
       if (target.kind === 'room') {
         refuseFilter(PROTOCOL, target.filter);
         return routing.route({ from: 'operator', to: { protocol: PROTOCOL, room: target.room }, frame });

@@ -3,6 +3,7 @@ import { whenReady } from '../../core/bus.js';
 import type { Peer, PeerView } from '../../core/peer.js';
 import type { FrameHandler } from '../../core/socket.js';
 import { injectObject, injectPeer } from '../inject.js';
+import { localWitnesses } from '../presence.js';
 import type { Arrival, Dialect, DialectContext, InjectTarget, Welcome } from '../types.js';
 import { fnmatch } from './fnmatch.js';
 import { nestsDeeper, PYTHON_JSON_DEPTH, tooDeep } from '../json-depth.js';
@@ -63,7 +64,8 @@ function requested(a: Arrival, defaultGroup: string): { group: string; meta: str
   return { group, meta: (header(a, 'x-peer-meta') ?? a.url.searchParams.get('meta'))?.toLowerCase() };
 }
 
-export function createMsgRelay({ hub, routing, bus, config }: DialectContext): Dialect {
+export function createMsgRelay(core: DialectContext): Dialect {
+  const { hub, routing, bus, config } = core;
   const keepalive = {
     pingAfterMs: config.msgRelayPingAfterSeconds * 1000,
     closeAfterMs: config.msgRelayCloseAfterSeconds * 1000,
@@ -78,15 +80,24 @@ export function createMsgRelay({ hub, routing, bus, config }: DialectContext): D
   };
   const connectionId = (peer: Peer): Message => ({ from: HOST, to: peer.id, connection_id: peer.id, message_type: 'connection_id' });
 
-  /** peer_connect / peer_disconnect go to the peer's own group only (D1). */
-  const announce = (peer: Peer, group: string, messageType: 'peer_connect' | 'peer_disconnect'): void => {
-    const about = summary(peer);
-    routing.route({
-      from: 'relay',
-      to: { protocol: PROTOCOL, room: group, except: peer },
-      frame: (r) => JSON.stringify({ from: HOST, to: r.id, peer: about, message_type: messageType }),
-    });
+  /**
+   * peer_connect / peer_disconnect go to the peer's own group only (D1). Presence comes from the
+   * bus, in the order every node agrees on; each node tells its own members.
+   */
+  const announce = (about: PeerView, group: string, messageType: 'peer_connect' | 'peer_disconnect', late = false): void => {
+    const summarized = summary(about);
+    void whenReady(localWitnesses(core, group, about, messageType === 'peer_connect' && !late), (peers) =>
+      routing.route({
+        from: 'relay',
+        to: { protocol: PROTOCOL, room: group, peers },
+        frame: (r) => JSON.stringify({ from: HOST, to: r.id, peer: summarized, message_type: messageType }),
+      }),
+    );
   };
+  bus.watch(PROTOCOL, {
+    entered: (view, group, late) => announce(view, group, 'peer_connect', late),
+    exited: (view, group) => announce(view, group, 'peer_disconnect'),
+  });
 
   const matcher = (filter: unknown): ((p: PeerView) => boolean) => {
     if (typeof filter !== 'string') throw new TypeError('meta_filter');
@@ -95,10 +106,7 @@ export function createMsgRelay({ hub, routing, bus, config }: DialectContext): D
 
   /** A peer joins its group, which is told, then gets its id. */
   function opened(peer: Peer, group: string): FrameHandler {
-    if (hub.join(peer, group)) {
-      announce(peer, group, 'peer_connect');
-      reply(peer, connectionId(peer));
-    }
+    if (hub.join(peer, group)) reply(peer, connectionId(peer));
     return (data, isBinary) => onFrame(peer, data, isBinary);
   }
 
@@ -191,15 +199,15 @@ export function createMsgRelay({ hub, routing, bus, config }: DialectContext): D
 
     receive(a: Arrival): Welcome {
       const { group, meta = randomBytes(2).toString('hex') } = requested(a, config.msgRelayDefaultGroup);
-      return { id: randomBytes(16).toString('base64url'), meta, keepalive, open: (peer) => opened(peer, group), gone: (peer) => announce(peer, group, 'peer_disconnect') };
+      return { id: randomBytes(16).toString('base64url'), meta, keepalive, open: (peer) => opened(peer, group) };
     },
 
     inject(target: InjectTarget, payload: string): number {
       const base = injectObject(payload, 'a msg-relay message is a JSON object');
       const stamp = (to: string): string => JSON.stringify({ ...base, to, from: HOST, message_type: 'peer_communication' });
       if (target.kind === 'peer') {
-        const peer = injectPeer(hub, PROTOCOL, target.peer);
-        return routing.route({ from: 'operator', to: { peer }, frame: stamp(peer.id) });
+        const peer = injectPeer(bus, PROTOCOL, target.peer);
+        return routing.route({ from: 'operator', to: { protocol: PROTOCOL, key: peer.key }, frame: stamp(peer.id) });
       }
       if (target.kind === 'room') {
         const filter = target.filter ? matcher(target.filter) : undefined;

@@ -3,7 +3,8 @@ import type { Peer } from '../../core/peer.js';
 import type { FrameHandler } from '../../core/socket.js';
 import { injectPeer, refuseFilter } from '../inject.js';
 import { websocketsKeepalive } from '../keepalive.js';
-import type { Arrival, Dialect, DialectContext, InjectTarget, Welcome } from '../types.js';
+import { localWitnesses, membersBefore } from '../presence.js';
+import type { Arrival, Dialect, DialectContext, InjectTarget, Refusal, Welcome } from '../types.js';
 import { bytesSplitInTwo, splitTwo } from './split.js';
 
 /**
@@ -17,7 +18,8 @@ const PROTOCOL = 'spacewar';
 const OPERATOR = '0';
 const NOT_TWO_PARTS = 'a message must be "<target> <message>": two parts separated by whitespace';
 
-export function createSpacewar({ hub, routing, bus, config }: DialectContext): Dialect {
+export function createSpacewar(core: DialectContext): Dialect {
+  const { hub, routing, bus, config } = core;
   const keepalive = websocketsKeepalive(config.spacewarPingIntervalSeconds, config.spacewarPingTimeoutSeconds);
   const maxPayload = config.spacewarMaxMessageBytes;
 
@@ -25,18 +27,29 @@ export function createSpacewar({ hub, routing, bus, config }: DialectContext): D
     routing.reply(peer, frame);
   };
 
-  /** A player is told its id and who is there, and the room that it came, all at once (D4). */
-  function opened(peer: Peer, room: string): FrameHandler {
-    const existing = [...hub.members(PROTOCOL, room)];
-    hub.join(peer, room);
-    tell(peer, `${peer.id} self`);
-    for (const member of existing) tell(peer, `${member.id} join`);
-    routing.route({ from: 'relay', to: { protocol: PROTOCOL, room, except: peer }, frame: `${peer.id} join` });
-    return (data, isBinary) => onFrame(peer, room, data, isBinary);
-  }
+  const tellRoom = (room: string, peers: Peer[], frame: string): void => {
+    routing.route({ from: 'relay', to: { protocol: PROTOCOL, room, peers }, frame });
+  };
 
-  function leave(peer: Peer, room: string): void {
-    routing.route({ from: 'relay', to: { protocol: PROTOCOL, room }, frame: `${peer.id} quit` });
+  // Presence comes from the bus, in the order every node agrees on, and each node tells its own
+  // peers (D4: a joiner hears of the members before it, and they of it, before any message).
+  bus.watch(PROTOCOL, {
+    entered(view, room, late) {
+      if (!late && hub.peer(view.key) === view)
+        void whenReady(membersBefore(core, room, view), (before) => {
+          tell(view as Peer, `${view.id} self`);
+          for (const member of before) tell(view as Peer, `${member.id} join`);
+        });
+      void whenReady(localWitnesses(core, room, view, !late), (peers) => tellRoom(room, peers, `${view.id} join`));
+    },
+    exited(view, room) {
+      void whenReady(localWitnesses(core, room, view, false), (peers) => tellRoom(room, peers, `${view.id} quit`));
+    },
+  });
+
+  function opened(peer: Peer, room: string): FrameHandler {
+    hub.join(peer, room);
+    return (data, isBinary) => onFrame(peer, room, data, isBinary);
   }
 
   function onFrame(peer: Peer, room: string, data: Buffer, isBinary: boolean): void {
@@ -65,19 +78,18 @@ export function createSpacewar({ hub, routing, bus, config }: DialectContext): D
 
     claims: (url) => url.pathname === '/ws-relay' || url.pathname.startsWith('/ws-relay/'),
 
-    receive(a: Arrival): Later<Welcome> {
+    receive(a: Arrival): Later<Welcome | Refusal> {
       const room = a.target;
-      return whenReady(bus.number(PROTOCOL, room), (n) => ({
-        id: String(n),
-        keepalive,
-        open: (peer: Peer) => opened(peer, room),
-        gone: (peer: Peer) => leave(peer, room),
-      }));
+      const welcome = (n: number): Welcome => ({ id: String(n), keepalive, open: (peer: Peer) => opened(peer, room) });
+      const numbered = whenReady(bus.number(PROTOCOL, room), welcome);
+      if (!(numbered instanceof Promise)) return numbered;
+      // A cluster that cannot reach Redis cannot number a room: the player may try again.
+      return numbered.catch((err: Error): Refusal => ({ id: '0', refuse: { code: 1013, reason: `cannot join ${room} now: ${err.message}` } }));
     },
 
     inject(target: InjectTarget, payload: string): number {
       const frame = `${OPERATOR} ${payload}`;
-      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { peer: injectPeer(hub, PROTOCOL, target.peer) }, frame });
+      if (target.kind === 'peer') return routing.route({ from: 'operator', to: { protocol: PROTOCOL, key: injectPeer(bus, PROTOCOL, target.peer).key }, frame });
       if (target.kind === 'room') {
         refuseFilter(PROTOCOL, target.filter);
         return routing.route({ from: 'operator', to: { protocol: PROTOCOL, room: target.room }, frame });
