@@ -291,7 +291,8 @@ describe('the browser console', () => {
     expect(new URL(page.url()).hash).toMatch(/^#overview&token=/);
     await tab('Settings').click();
     await page.getByRole('heading', { name: 'Settings', exact: true }).waitFor();
-  });
+    // Some twenty browser round trips and two listener moves: the default 20 s is too short for them when the whole suite shares two cores.
+  }, 60_000);
 
   it('fits a small window', async () => {
     await page.setViewportSize({ width: 1024, height: 680 });
