@@ -14,7 +14,7 @@ export interface CharClass {
 /** One code point of a fixed run between stars. */
 export type Element = number | typeof ANY | CharClass;
 
-export const BANG = 0x21;
+const BANG = 0x21;
 const HYPHEN = 0x2d;
 const CLOSE = 0x5d;
 /** Not a code point: where a `-` joins two chunks of a class into a range. */
