@@ -36,7 +36,7 @@ export function Overview() {
   return (
     <div className="view overview">
       <section className="tiles">
-        <Tile label="Peers" value={count(stats.peers)} onClick={() => setView('peers')} />
+        <Tile label="Peers" value={count(stats.peers)} sub={stats.cluster && `${count(clusterPeers(stats.cluster))} on all ${count(stats.cluster.nodes?.length ?? 0)} nodes`} onClick={() => setView('peers')} />
         <Tile label="Messages in / s" value={count(r.msgsInPerSec)} sub={`${count(r.msgsOutPerSec)} out / s`} />
         <Tile label="Bytes in / s" value={bytes(r.bytesInPerSec)} sub={`${bytes(r.bytesOutPerSec)} out / s`} />
         <Tile label="Connects / s" value={count(r.connectsPerSec)} sub={`${count(r.disconnectsPerSec)} disconnects / s`} />
@@ -131,6 +131,9 @@ export function Overview() {
     </div>
   );
 }
+
+/** The cluster's peers, from each node's last heartbeat. */
+const clusterPeers = (cluster: BusStatus): number => (cluster.nodes ?? []).reduce((n, node) => n + node.peers, 0);
 
 /** A cluster's nodes as this node last heard of them: its own first in its health. */
 function Nodes({ cluster, now }: { cluster: BusStatus; now: number }) {

@@ -109,6 +109,8 @@ describe("a cluster node's console in Chromium", () => {
     await expect.poll(() => nodeRow('node2').locator('td').nth(2).innerText(), { timeout: 10_000 }).toBe('1');
     await expect.poll(() => nodeRow('node1').locator('td').nth(2).innerText(), { timeout: 10_000 }).toBe('1');
     expect(await nodeRow('node1').innerText()).toContain('this node');
+    // The Peers tile counts this node's peers, and the cluster's under them.
+    await expect.poll(() => page.locator('.tile').first().innerText()).toMatch(/^Peers\s+1\s+2 on all 2 nodes$/);
     expect(await nodeRow('node2').locator('td').nth(4).innerText()).toMatch(/ago$/);
     await page.screenshot({ path: `${SHOTS}/cluster-overview.png`, fullPage: true });
   });
@@ -142,6 +144,7 @@ describe("a cluster node's console in Chromium", () => {
   it('says on Traffic that it shows this node only', async () => {
     await tab('Traffic').click();
     await page.getByRole('note').getByText(/The traffic of node1 only/).waitFor();
+    await page.screenshot({ path: `${SHOTS}/cluster-traffic.png` });
   });
 
   it('says degraded on Overview while Redis is away, and healthy once it is back', async () => {
