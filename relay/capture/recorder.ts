@@ -1,14 +1,13 @@
 import type { CloseEvent, DropEvent, InboundEvent, OpenEvent, RelayObserver, RequestEvent, SentEvent } from '../core/observe.js';
 import type { Peer, PeerView } from '../core/peer.js';
-import { isBinaryFrame } from '../core/socket.js';
 import { stripQuery } from './format.js';
 import type { CaptureWriter } from './writer.js';
 
 const q = JSON.stringify;
 
-/** A frame's content as the record's last field: text as it is, binary as base64. */
-const content = (frame: string | Buffer): string =>
-  typeof frame === 'string' ? `"text":${q(frame)}` : isBinaryFrame(frame) ? `"base64":"${frame.toString('base64')}"` : `"text":${q(frame.toString())}`;
+/** A client frame's content as the record's last field: text as it is, a binary frame (the event's flag) as base64. */
+const content = (frame: string | Buffer, binary: boolean | undefined): string =>
+  typeof frame === 'string' ? `"text":${q(frame)}` : binary ? `"base64":"${frame.toString('base64')}"` : `"text":${q(frame.toString())}`;
 
 const size = (frame: string | Buffer): number => (typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length);
 
@@ -64,9 +63,9 @@ export class CaptureRecorder implements RelayObserver {
     this.writer.write({ t: this.writer.now(), type: 'close', protocol: peer.protocol, peer: peer.key, id: peer.id, code, reason, by });
   }
 
-  inbound({ peer, frame, to, refused }: InboundEvent): void {
+  inbound({ peer, frame, to, refused, binary }: InboundEvent): void {
     const why = refused ? `,"refused":${q(`${refused.code} ${refused.reason}`)}` : '';
-    this.writer.line(`{"t":${this.writer.now()},"type":"in",${this.peerFields(peer)},"room":${q(firstRoom(peer))},"to":${q(to)},"size":${size(frame)}${why},${content(frame)}}`);
+    this.writer.line(`{"t":${this.writer.now()},"type":"in",${this.peerFields(peer)},"room":${q(firstRoom(peer))},"to":${q(to)},"size":${size(frame)}${why},${content(frame, binary)}}`);
   }
 
   sent(e: SentEvent): void {
@@ -75,7 +74,7 @@ export class CaptureRecorder implements RelayObserver {
     const room = q(e.room);
     const sender = typeof e.origin === 'string' ? undefined : e.origin;
     if (sender && e.inbound !== undefined)
-      w.line(`{"t":${t},"type":"in",${this.peerFields(sender)},"room":${room},"to":${q(e.to)},"size":${size(e.inbound)},${content(e.inbound)}}`);
+      w.line(`{"t":${t},"type":"in",${this.peerFields(sender)},"room":${room},"to":${q(e.to)},"size":${size(e.inbound)},${content(e.inbound, e.binary)}}`);
     const head = `{"t":${t},"type":"out","protocol":${q(e.protocol)},"from":${q(sender ? sender.key : e.origin)},"room":${room},"to":`;
     if (Buffer.isBuffer(e.frame)) {
       w.line(`${head}${keys(e.recipients)},"size":${e.frame.length},"text":${q(e.frame.toString())}}`);

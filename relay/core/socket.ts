@@ -88,12 +88,6 @@ export function wsTransport(ws: WebSocket, maxPayload: number): Transport {
 
 const NOTHING = Buffer.alloc(0);
 
-/** Frames ws delivered as binary: a Buffer carries no such flag, and an observer (a capture) must tell them from text. */
-const binaryFrames = new WeakSet<Buffer>();
-
-/** Whether a client's frame came as a binary WebSocket frame. */
-export const isBinaryFrame = (frame: string | Buffer): boolean => typeof frame !== 'string' && binaryFrames.has(frame);
-
 /** Handles one client frame. A handler that must wait (for another node) returns a promise. */
 export type FrameHandler = (data: Buffer, isBinary: boolean) => void | Promise<void>;
 
@@ -145,7 +139,6 @@ export function bindSocket(core: SocketCore, peer: Peer, ws: WebSocket, handlers
     });
   };
   ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (isBinary) binaryFrames.add(data);
     if (tail) settle(tail.then(() => handle(data, isBinary)));
     else {
       const waiting = handle(data, isBinary);
