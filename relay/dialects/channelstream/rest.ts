@@ -77,7 +77,7 @@ export function createRest(engine: Engine, hub: Hub, config: Config, secrets: Se
       access: 'api',
       handle: (call) => {
         const b = check(connectBody(call.body ?? {}));
-        const c = engine.connect(b, remoteAddress(call.req));
+        const c = engine.connect(b, call.req);
         const u = c.user;
         return json(200, {
           conn_id: c.id,
