@@ -10,6 +10,7 @@ import { TapRecorder } from './core/record.js';
 import { TrafficTap } from './core/tap.js';
 import { createDialects } from './dialects/index.js';
 import type { Dialect } from './dialects/types.js';
+import { connectionPlace } from './http/connection.js';
 import { RelayServer, type ListenerInfo, type ListenerSpec } from './http/server.js';
 import { packageVersion } from './http/static.js';
 
@@ -65,7 +66,7 @@ export class Relay {
     this.cluster = cluster;
     this.core.observers.add(new TapRecorder(this.tap));
     this.hub = this.core.hub;
-    this.dialects = createDialects({ ...this.core, config, secrets: this.secrets });
+    this.dialects = createDialects({ ...this.core, config, secrets: this.secrets, connections: connectionPlace(this.core) });
     this.server = new RelayServer(this.core, this.dialects, config);
     this.captures = new Captures(
       (observer) => this.core.observers.add(observer),

@@ -4,13 +4,14 @@ import type { Later } from '../core/bus.js';
 import type { Config, ProtocolName } from '../config/schema.js';
 import type { Core } from '../core/core.js';
 import type { Handshake, KeepalivePolicy, Peer, PeerMeta, Transport } from '../core/peer.js';
-import type { FrameHandler, SocketHandlers } from '../core/socket.js';
+import type { FrameHandler } from '../core/socket.js';
 
-/** What every dialect is given: the relay's core and its settings. */
+/** What every dialect is given: the relay's core, its settings, and the one connection place. */
 export interface DialectContext extends Core {
   config: Config;
   /** Read at each use, not copied: they change when the relay moves onto the LAN (relay/config/secrets.ts). */
   secrets: Secrets;
+  connections: Connections;
 }
 
 /** What a protocol reads from an upgrade before it is accepted, for the relay's limits to judge. */
@@ -48,11 +49,15 @@ export interface Welcome {
   gone?(peer: Peer): void;
 }
 
-/** A socket for a peer that exists already (channelstream's connection, made by /connect). */
+/**
+ * A socket for a peer that stands already (channelstream's connection, made by /connect): the
+ * server attaches it to the link in place of any other socket, then calls `open`. When the
+ * socket closes while it is still the link's, the peer is gone with it.
+ */
 export interface Attachment {
-  peer: Peer;
-  /** Runs with the socket's transport; returns what to do with the socket's events. */
-  attach(socket: Transport): SocketHandlers;
+  link: PeerLink;
+  /** Runs once the socket is attached (the client is caught up); returns the handler of its frames. */
+  open(peer: Peer): FrameHandler;
 }
 
 /** A socket the protocol will not serve: it opens as a peer with this id and is closed at once, so the console sees why. */
@@ -62,6 +67,50 @@ export interface Refusal {
 }
 
 export type Reception = Welcome | Attachment | Refusal;
+
+/**
+ * A peer that lives on while its transports come and go: made before any socket, read by a
+ * WebSocket or by one long poll after another (channelstream). The connection place holds it
+ * and attaches the transports; the dialect reads what is attached.
+ */
+export interface PeerLink {
+  readonly peer: Peer;
+  /** Whether a transport is attached: a socket, or a long poll. */
+  readonly attached: boolean;
+  /** The socket attached, if any. */
+  readonly socket: Transport | undefined;
+  /** When the attached socket last showed it was alive: attached, sent a frame, answered a ping. */
+  readonly heardAt: number;
+}
+
+/** A peer made without a transport: the connection place connects it with this id. */
+export interface Standing {
+  protocol: ProtocolName;
+  /** The wire id, fixed for the peer's life. */
+  id: string;
+  meta?: PeerMeta;
+  /** Runs after each frame written to the attached socket. */
+  sent?(): void;
+  /** Runs once when the peer has left, however it left. */
+  gone?(peer: Peer): void;
+}
+
+/** A long poll: the transport of one HTTP request, attached to a link until it answers. */
+export interface LongPoll {
+  /** Waits up to `waitMs` for a frame, then gathers while frames keep coming less than `gatherMs` apart. */
+  collect(waitMs: number, gatherMs: number): Promise<Buffer[]>;
+}
+
+/**
+ * The one connection place (relay/http/connection.ts), for the connections a protocol makes
+ * outside a WebSocket upgrade; sockets come to the dialect through `receive`.
+ */
+export interface Connections {
+  /** Settles the address of the client that made `req`, connects a peer with no transport yet and returns its link. */
+  standing(req: IncomingMessage, standing: Standing): PeerLink;
+  /** Attaches a long poll to a link, answering the one still waiting, if any. */
+  poll(link: PeerLink): LongPoll;
+}
 
 /** Who an operator's message goes to. `peer` is the hub's peer key. */
 export type InjectTarget =

@@ -4,8 +4,9 @@ import type { Later } from '../core/bus.js';
 import type { Core } from '../core/core.js';
 import { bindSocket, closeOnError, wsTransport, type FrameHandler } from '../core/socket.js';
 import type { Peer, Transport } from '../core/peer.js';
-import type { Arrival, Dialect, Reception } from '../dialects/types.js';
+import type { Arrival, Attachment, Connections, Dialect, PeerLink, Reception } from '../dialects/types.js';
 import { remoteAddress } from '../net/remote.js';
+import { ConnectionLink } from './link.js';
 
 /**
  * The headers a capture keeps of a handshake: those a protocol or the relay reads. Secrets
@@ -34,10 +35,34 @@ export function arrivalOf(req: IncomingMessage, url: URL): Arrival {
 type ConnectionCore = Pick<Core, 'hub' | 'delivery' | 'log'>;
 
 /**
- * The one place a protocol's accepted WebSocket becomes a peer, for every protocol: it builds
- * the transport, asks the dialect who the peer is, connects it to the hub and binds the socket.
- * While the dialect must wait (an id from another node), the socket's frames are held and then
- * handled in order.
+ * The one place a connection becomes a peer, for every protocol and transport. A WebSocket comes
+ * through `openSocket`; a peer that stands before any transport (channelstream's REST /connect)
+ * through `standing`, and the long polls that read it through `poll`.
+ */
+export function connectionPlace(core: Pick<Core, 'hub'>): Connections {
+  return {
+    standing(req, s): PeerLink {
+      const link = new ConnectionLink(s.sent ?? nothing);
+      const gone = s.gone;
+      link.peer = core.hub.connect({ protocol: s.protocol, id: s.id, transport: link, remote: remoteAddress(req), meta: s.meta }, gone && ((p: Peer) => gone(p)));
+      return link;
+    },
+    poll: (link) => linkOf(link).attachPoll(),
+  };
+}
+
+const nothing = (): void => undefined;
+
+/** A link is only ever made here: one from elsewhere is a programming error. */
+function linkOf(link: PeerLink): ConnectionLink {
+  if (!(link instanceof ConnectionLink)) throw new TypeError('not a link made by the connection place');
+  return link;
+}
+
+/**
+ * An accepted WebSocket: it builds the transport, asks the dialect who the peer is, connects it
+ * to the hub (or attaches the socket to a link) and binds the socket. While the dialect must
+ * wait (an id from another node), the socket's frames are held and then handled in order.
  */
 export function openSocket(core: ConnectionCore, dialect: Dialect, ws: WebSocket, arrival: Arrival): void {
   const transport = wsTransport(ws, dialect.maxPayload);
@@ -66,7 +91,7 @@ export function openSocket(core: ConnectionCore, dialect: Dialect, ws: WebSocket
 }
 
 function receive(core: ConnectionCore, dialect: Dialect, ws: WebSocket, transport: Transport, arrival: Arrival, r: Reception): void {
-  if ('attach' in r) return bindSocket(core, r.peer, ws, r.attach(transport));
+  if ('link' in r) return attachSocket(core, ws, transport, r);
   const { hub } = core;
   const init = { protocol: dialect.protocol, id: r.id, transport, remote: arrival.remote, handshake: arrival.handshake };
   if ('refuse' in r) {
@@ -84,6 +109,27 @@ function receive(core: ConnectionCore, dialect: Dialect, ws: WebSocket, transpor
     closeOnError(core, peer, err);
   }
   bindSocket(core, peer, ws, { frame });
+}
+
+/** A socket onto a link, in place of any other; while it is the link's socket, its close is the peer's departure. */
+function attachSocket(core: ConnectionCore, ws: WebSocket, transport: Transport, r: Attachment): void {
+  const link = linkOf(r.link);
+  const { peer } = link;
+  link.attachSocket(transport)?.close(1000, 'another socket attached to this connection');
+  let frame: FrameHandler = ignore;
+  try {
+    frame = r.open(peer);
+  } catch (err) {
+    closeOnError(core, peer, err);
+  }
+  bindSocket(core, peer, ws, {
+    current: () => link.socket === transport,
+    alive: () => link.heard(),
+    frame,
+    closed: (code, reason) => {
+      if (link.detachSocket(transport)) core.hub.gone(peer, code, reason);
+    },
+  });
 }
 
 const ignore: FrameHandler = () => undefined;

@@ -6,6 +6,7 @@ import { createCore } from '../../relay/core/core.js';
 import { EventLog } from '../../relay/core/log.js';
 import type { Peer } from '../../relay/core/peer.js';
 import { createDialects } from '../../relay/dialects/index.js';
+import { connectionPlace } from '../../relay/http/connection.js';
 import type { Arrival, Reception, Welcome } from '../../relay/dialects/types.js';
 import { MemoryTransport } from '../helpers/memory-transport.js';
 
@@ -16,7 +17,7 @@ import { MemoryTransport } from '../helpers/memory-transport.js';
 function dialectOf(protocol: ProtocolName) {
   const core = createCore(new EventLog());
   const config = loadConfig({ overrides: {} });
-  const dialect = createDialects({ ...core, config, secrets: secretsOf(config) }).get(protocol)!;
+  const dialect = createDialects({ ...core, config, secrets: secretsOf(config), connections: connectionPlace(core) }).get(protocol)!;
   const arrive = (target: string, headers: Record<string, string> = {}): { peer: Peer; frame: (text: string) => void; read: () => string[] } => {
     const url = new URL(target, 'http://relay');
     const arrival: Arrival = {

@@ -1,9 +1,9 @@
-import type { Core } from '../../core/core.js';
+import type { IncomingMessage } from 'node:http';
 import type { Hub } from '../../core/hub.js';
 import type { Origin } from '../../core/observe.js';
 import type { Peer, PeerView } from '../../core/peer.js';
 import type { Routing } from '../../core/routing.js';
-import { ConnectionLink } from './link.js';
+import type { Connections, DialectContext } from '../types.js';
 import { defaultChannelConfig, type ChannelConfig } from './schemas.js';
 import { Channel, Connection, keepLast, User, USER_FRAMES, visibleTo, type Event, type Frame } from './state.js';
 import type { StateValue } from './validate.js';
@@ -73,10 +73,12 @@ export class Engine {
 
   private readonly hub: Hub;
   private readonly routing: Routing;
+  private readonly connectionPlace: Connections;
 
-  constructor(core: Pick<Core, 'hub' | 'routing'>, private readonly opts: EngineOptions) {
+  constructor(core: Pick<DialectContext, 'hub' | 'routing' | 'connections'>, private readonly opts: EngineOptions) {
     this.hub = core.hub;
     this.routing = core.routing;
+    this.connectionPlace = core.connections;
   }
 
   connectionOf(peer: PeerView): Connection | undefined {
@@ -89,7 +91,7 @@ export class Engine {
   /** /connect: the user (created with its fresh state), the connection, its channels. */
   connect(
     b: { username: string; conn_id: string; channels: string[]; state_public_keys: string[]; fresh_user_state: Record<string, StateValue>; user_state: Record<string, StateValue>; channel_configs: Record<string, ChannelConfig> },
-    remote: string,
+    req: IncomingMessage,
   ): Connection {
     this.checkRooms(b.channels);
     let user = this.users.get(b.username);
@@ -106,22 +108,28 @@ export class Engine {
       this.hub.close(conn.peer, 1000, `conn_id ${b.conn_id} was connected again for another user`);
       conn = undefined;
     }
-    conn ??= this.open(b.conn_id, user, remote);
+    conn ??= this.open(b.conn_id, user, req);
     this.subscribe(conn, b.channels, b.channel_configs);
     return conn;
   }
 
-  private open(id: string, user: User, remote: string): Connection {
-    const link = new ConnectionLink(() => this.markActive(conn));
-    const peer = this.hub.connect({ protocol: PROTOCOL, id, transport: link, remote, meta: { user: user.name } }, () => this.forget(conn));
-    const conn = new Connection(id, user, peer, link, this.seq);
+  /** The connection place connects the peer; its link takes a socket or long polls later. */
+  private open(id: string, user: User, req: IncomingMessage): Connection {
+    const link = this.connectionPlace.standing(req, {
+      protocol: PROTOCOL,
+      id,
+      meta: { user: user.name },
+      sent: () => this.markActive(conn),
+      gone: () => this.forget(conn),
+    });
+    const conn = new Connection(id, user, link.peer, link, this.seq);
     this.connections.set(id, conn);
     user.connections.add(conn);
     return conn;
   }
 
-  /** Runs once when the hub lets the connection go, however it goes (the hub closes its transport). */
-  private forget(conn: Connection): void {
+  /** The connection's departure handler: runs once when the hub lets it go, however it goes (the hub closes its transport). */
+  forget(conn: Connection): void {
     this.connections.delete(conn.id);
     conn.user.connections.delete(conn);
     for (const name of [...conn.channels].sort()) {
@@ -347,13 +355,15 @@ export class Engine {
     for (const e of due) this.routing.route({ from: 'relay', to: { peer: conn.peer }, frame: frameOf({ ...e, catchup: true }) });
   }
 
-  /** One long poll: a fresh queue, catchup, then what arrives within the wait. */
+  /** One long poll: a fresh poll attached, catchup, then the events of what arrives within the wait. */
   async listen(conn: Connection): Promise<unknown[]> {
-    const queue = conn.link.attachPoll();
+    const poll = this.connectionPlace.poll(conn.link);
     this.catchup(conn);
-    const messages = await queue.collect(this.opts.listenWaitMs, this.opts.listenGatherMs);
+    const frames = await poll.collect(this.opts.listenWaitMs, this.opts.listenGatherMs);
     this.markActive(conn);
-    return messages;
+    const events: unknown[] = [];
+    for (const f of frames) events.push(...(JSON.parse(f.toString()) as unknown[]));
+    return events;
   }
 
   /** Users in a channel, sorted. */

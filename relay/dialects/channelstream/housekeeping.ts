@@ -31,7 +31,7 @@ export function startHousekeeping(engine: Engine, core: Pick<Core, 'hub' | 'rout
     // One fan-out, so the console sees one heartbeat record, not one per connection.
     const peers = beating.map((c) => c.peer);
     routing.route({ from: 'relay', to: { protocol: PROTOCOL, peers }, frame: HEARTBEAT });
-    for (const conn of beating) if (!conn.peer.closing) conn.link.ping('');
+    for (const conn of beating) if (!conn.peer.closing) conn.link.socket?.ping?.('');
   }, config.channelstreamHeartbeatMs);
   const collect = setInterval(() => {
     const now = Date.now();

@@ -1,12 +1,11 @@
 import type { Core } from '../../core/core.js';
-import type { Transport } from '../../core/peer.js';
-import type { SocketHandlers } from '../../core/socket.js';
+import type { FrameHandler } from '../../core/socket.js';
 import type { Arrival, Reception } from '../types.js';
 import type { Engine } from './engine.js';
 import type { Connection } from './state.js';
 import { uuidParse } from './wire.js';
 
-type SocketCore = Pick<Core, 'hub' | 'routing'>;
+type SocketCore = Pick<Core, 'routing'>;
 
 /** /ws?conn_id=: a socket for a connection made by /connect, or a refusal. */
 export function receiveSocket(engine: Engine, core: SocketCore, a: Arrival): Reception {
@@ -15,27 +14,21 @@ export function receiveSocket(engine: Engine, core: SocketCore, a: Arrival): Rec
   const conn = engine.connections.get(id);
   // The original closes with 1000 at once for a connection it does not know.
   if (!conn) return { id, refuse: { code: 1000, reason: `unknown conn_id ${id}` } };
-  return { peer: conn.peer, attach: (socket) => attachSocket(engine, core, conn, socket) };
+  return { link: conn.link, open: () => socketAttached(engine, core, conn) };
 }
 
-/**
- * Attaches a socket to its connection, in place of any other, and catches it up. What the
- * client sends is noted and otherwise ignored: any frame only says it is alive.
- */
-export function attachSocket(engine: Engine, { hub, routing }: SocketCore, conn: Connection, socket: Transport): SocketHandlers {
-  conn.link.attachSocket(socket)?.close(1000, 'another socket attached to this connection');
+/** A socket is attached to its connection, in place of any other: the client is caught up. */
+export function socketAttached(engine: Engine, core: SocketCore, conn: Connection): FrameHandler {
   engine.catchup(conn);
   // Attaching counts as activity, so a socket opened late is not collected before its first heartbeat (D8).
   engine.markActive(conn);
-  return {
-    current: () => conn.link.socket === socket,
-    alive: () => conn.link.heard(),
-    frame: (data) => {
-      routing.note(conn.peer, data, null);
-      engine.markActive(conn);
-    },
-    closed: (code, reason) => {
-      if (conn.link.detachSocket(socket)) hub.gone(conn.peer, code, reason);
-    },
+  return socketFrame(engine, core, conn);
+}
+
+/** What the client sends is noted and otherwise ignored: any frame only says it is alive. */
+export function socketFrame(engine: Engine, { routing }: SocketCore, conn: Connection): FrameHandler {
+  return (data) => {
+    routing.note(conn.peer, data, null);
+    engine.markActive(conn);
   };
 }

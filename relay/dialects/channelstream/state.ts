@@ -1,6 +1,6 @@
 import type { Peer } from '../../core/peer.js';
 import type { ChannelConfig } from './schemas.js';
-import type { ConnectionLink } from './link.js';
+import type { PeerLink } from '../types.js';
 import type { StateValue } from './validate.js';
 import { isoNow, newUuid } from './wire.js';
 import { byName } from '../../core/names.js';
@@ -73,7 +73,7 @@ export class Connection {
     readonly id: string,
     readonly user: User,
     readonly peer: Peer,
-    readonly link: ConnectionLink,
+    readonly link: PeerLink,
     seq: number,
   ) {
     this.seenSeq = seq;

@@ -1,13 +1,15 @@
-import type { Transport } from '../../core/peer.js';
+import type { Peer, Transport } from '../core/peer.js';
+import type { LongPoll, PeerLink } from '../dialects/types.js';
 
 /**
- * A channelstream connection exists from /connect on, before any socket, and may be read by a
- * WebSocket or by long polls. Its hub transport sends to whichever is attached; with neither,
- * frames are not sent (catchup delivers them from the channels' frames on the next attach).
+ * A peer that stands without a live transport (channelstream's connection exists from REST
+ * /connect on, before any socket) and is read by a WebSocket or by one long poll after another.
+ * Its hub transport sends to whichever is attached; with neither, frames are not sent (the
+ * dialect catches the client up on the next attach).
  */
 
-/** The frames waiting for the next long poll, bounded by the hub's queue limit through bufferedAmount. */
-export class PollQueue {
+/** A long poll's transport: the frames waiting for it, bounded by the hub's queue limit through bufferedAmount. */
+export class PollQueue implements LongPoll {
   private frames: Buffer[] = [];
   private bytes = 0;
   private wake: (() => void) | undefined;
@@ -44,22 +46,22 @@ export class PollQueue {
   }
 
   /**
-   * The original's long poll: wait up to `waitMs` for something, then keep gathering while
-   * frames keep coming less than `gatherMs` apart (at most `maxRounds` times).
+   * The original channelstream's long poll: wait up to `waitMs` for something, then keep
+   * gathering while frames keep coming less than `gatherMs` apart (at most `maxRounds` times).
    */
-  async collect(waitMs: number, gatherMs: number, maxRounds = 40): Promise<unknown[]> {
+  async collect(waitMs: number, gatherMs: number, maxRounds = 40): Promise<Buffer[]> {
     if (this.frames.length === 0) await this.arrival(waitMs);
     for (let round = 0; round < maxRounds && (await this.arrival(gatherMs)); round++);
-    const out: unknown[] = [];
-    for (const f of this.frames.splice(0)) out.push(...(JSON.parse(f.toString()) as unknown[]));
     this.bytes = 0;
-    return out;
+    return this.frames.splice(0);
   }
 }
 
-export class ConnectionLink implements Transport {
+export class ConnectionLink implements Transport, PeerLink {
   private ws: Transport | undefined;
   private poll: PollQueue | undefined;
+  /** Set by the connection place as soon as the hub has connected the peer over this link. */
+  peer!: Peer;
 
   /** `onSent` runs after each frame written to a socket: a successful send keeps a connection alive. */
   constructor(private readonly onSent: () => void) {}
