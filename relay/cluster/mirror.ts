@@ -110,9 +110,33 @@ export class ClusterMirror {
   readonly nodes = new Map<string, NodeInfo | undefined>();
   /** The sequence of the last change applied. */
   seq = 0;
+  /** Lookups waiting for a peer this mirror has not heard of yet, by its key. */
+  private readonly awaited = new Map<string, Set<(peer: ClusterPeer | undefined) => void>>();
 
   peer(key: string): ClusterPeer | undefined {
     return this.peers.get(key);
+  }
+
+  /**
+   * The peer with this key as soon as this mirror has it, or undefined after `withinMs`: Redis
+   * can name a peer (a lookup's answer) before the event that brings it here has arrived.
+   */
+  whenKnown(key: string, withinMs: number): Promise<ClusterPeer | undefined> {
+    const known = this.peers.get(key);
+    if (known) return Promise.resolve(known);
+    let waiters = this.awaited.get(key);
+    if (!waiters) this.awaited.set(key, (waiters = new Set()));
+    const mine = waiters;
+    return new Promise((resolve) => {
+      const done = (peer: ClusterPeer | undefined): void => {
+        clearTimeout(timer);
+        if (mine.delete(done) && mine.size === 0 && this.awaited.get(key) === mine) this.awaited.delete(key);
+        resolve(peer);
+      };
+      const timer = setTimeout(done, withinMs, undefined);
+      timer.unref();
+      mine.add(done);
+    });
   }
 
   get size(): number {
@@ -225,6 +249,7 @@ export class ClusterMirror {
 
   private add(peer: ClusterPeer, late: boolean): Change[] {
     this.peers.set(peer.key, peer);
+    for (const resolve of this.awaited.get(peer.key) ?? []) resolve(peer);
     let mine = this.byNode.get(peer.node);
     if (!mine) this.byNode.set(peer.node, (mine = new Set()));
     mine.add(peer);

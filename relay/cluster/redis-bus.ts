@@ -252,23 +252,13 @@ export class RedisBus implements Bus {
   named(protocol: ProtocolName, name: string): PeerView | undefined | Promise<PeerView | undefined> {
     const known = this.node.mirror.named(protocol, name);
     if (known) return this.local(known) ?? known;
-    // A name claimed a moment ago on another node may not have reached this mirror yet.
+    // A name claimed a moment ago on another node may not have reached this mirror yet: Redis
+    // answers the lookup before the claimer's registry event, published in the same step, has
+    // reached this node's subscriber.
     return this.node.named(protocol, name).then(async (key) => {
-      const p = key === undefined ? undefined : await this.mirrored(key);
+      const p = key === undefined ? undefined : await this.node.mirror.whenKnown(key, MIRROR_WAIT_MS);
       return p ? (this.local(p) ?? p) : undefined;
     });
-  }
-
-  /**
-   * The peer with this key once this node's mirror has it: Redis answers a lookup before the
-   * claimer's registry event, published in the same step, has reached this node's subscriber.
-   */
-  private async mirrored(key: string): Promise<ClusterPeer | undefined> {
-    for (let waited = 0; ; waited += MIRROR_POLL_MS) {
-      const p = this.node.mirror.peer(key);
-      if (p || waited >= MIRROR_WAIT_MS) return p;
-      await new Promise((r) => setTimeout(r, MIRROR_POLL_MS));
-    }
   }
 
   watch(protocol: ProtocolName, watcher: RoomWatcher): () => void {
@@ -373,8 +363,7 @@ export class RedisBus implements Bus {
   }
 }
 
-/** How long a lookup waits for this node's mirror to hear of a peer Redis already named, and how often it looks. */
+/** How long a lookup waits for this node's mirror to hear of a peer Redis already named. */
 const MIRROR_WAIT_MS = 2000;
-const MIRROR_POLL_MS = 10;
 
 const numberKey = (protocol: string, room: string, id: string): string => `${protocol}\n${room}\n${id}`;

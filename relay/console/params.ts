@@ -152,7 +152,7 @@ function peerFilter(r: Reader | undefined): PeerFilter | undefined {
   return r && { protocol: r.protocol('protocol'), room: r.text('room', MAX_NAME), text: r.text('text', MAX_NAME) };
 }
 
-const PEER_SORT_KEYS = ['id', 'protocol', 'room', 'meta', 'remote', 'connectedAt', 'msgsIn', 'msgsOut', 'drops'] as const;
+const PEER_SORT_KEYS = ['id', 'node', 'protocol', 'room', 'meta', 'remote', 'connectedAt', 'msgsIn', 'msgsOut', 'drops'] as const;
 
 const TRAFFIC_FILTER_KEYS = ['protocol', 'room', 'peer', 'text', 'regex', 'kinds', 'minSize', 'maxSize'];
 

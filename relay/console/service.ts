@@ -93,14 +93,15 @@ export class ConsoleService {
     options: ConsoleServiceOptions = {},
   ) {
     this.opts = { batchMs: 50, statsMs: 1000, maxBatch: 1000, historyLength: 300, version: '', settingSources: {}, ...options };
-    this.clock = new StatsClock(relay.hub, relay.core.delivery.counters, relay.tap, this.opts.historyLength);
+    const { cluster } = relay;
+    this.clock = new StatsClock(relay.hub, relay.core.delivery.counters, relay.tap, this.opts.historyLength, cluster && (() => cluster.status()));
     this.ops = new Operations(
       relay,
       () => this.broadcast({ type: 'settings', settings: relay.config, listeners: relay.listeners }),
       (peer) => this.handshakes.get(peer),
       (protocol, room) => this.clock.roomRate(protocol, room),
     );
-    this.traffic = new TrafficPump(relay.tap, this.opts.maxBatch);
+    this.traffic = new TrafficPump(relay.tap, this.opts.maxBatch, cluster?.name);
     this.unsubscribe = [
       // The peer does not keep what it asked for at its opening; the console does, for its detail.
       relay.core.observers.add({

@@ -1,4 +1,5 @@
 import { PROTOCOLS, type ProtocolName } from '../config/schema.js';
+import type { BusStatus } from '../core/bus.js';
 import { zeroCounters, type ProtocolCounters } from '../core/delivery.js';
 import type { Hub } from '../core/hub.js';
 import type { TrafficTap } from '../core/tap.js';
@@ -24,6 +25,8 @@ export class StatsClock {
     private readonly counters: Record<ProtocolName, ProtocolCounters>,
     private readonly tap: TrafficTap,
     private readonly historyLength: number,
+    /** On a cluster's node: its health and the nodes it knows of, read at each tick. */
+    private readonly cluster: (() => BusStatus) | undefined,
   ) {
     this.lastTotals = totals(counters);
     this.roomCursor = tap.head;
@@ -94,7 +97,9 @@ export class StatsClock {
     const byProtocol = {} as Record<ProtocolName, ProtocolCounters>;
     for (const p of PROTOCOLS) byProtocol[p] = { ...this.counters[p] };
     const tap = this.tap;
-    return { ts, peers: this.hub.size, byProtocol, rates, tap: { records: tap.head - tap.first, bytes: tap.bytesHeld, budgetBytes: tap.budgetBytes } };
+    const stats: Stats = { ts, peers: this.hub.size, byProtocol, rates, tap: { records: tap.head - tap.first, bytes: tap.bytesHeld, budgetBytes: tap.budgetBytes } };
+    if (this.cluster) stats.cluster = this.cluster();
+    return stats;
   }
 }
 

@@ -31,6 +31,8 @@ export class TrafficPump {
   constructor(
     private readonly tap: TrafficTap,
     private readonly maxBatch: number,
+    /** This node's name in a cluster, which a joining peer is told with. */
+    private readonly node: string | undefined,
   ) {}
 
   subscribe(reader: TrafficReader, filter: TrafficFilter, backlog: number): { from: number } {
@@ -67,7 +69,7 @@ export class TrafficPump {
 
   /** One beat: every reader gets the presence changes, then its traffic since its cursor. `failed` hears a reader that threw. */
   beat(readers: Iterable<TrafficReader>, failed: (err: unknown) => void): void {
-    const changes = this.presence.splice(0).map((p): ConsoleEvent => ('joined' in p ? { type: 'peerJoined', peer: peerInfo(p.joined) } : p.left));
+    const changes = this.presence.splice(0).map((p): ConsoleEvent => ('joined' in p ? { type: 'peerJoined', peer: peerInfo(p.joined, this.node) } : p.left));
     for (const r of readers) {
       try {
         for (const e of changes) r.emit(e);

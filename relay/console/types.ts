@@ -49,7 +49,7 @@ export interface RoomInfo {
 
 /** How the relay orders a page of peers. */
 export interface PeerSort {
-  key: 'id' | 'protocol' | 'room' | 'meta' | 'remote' | 'connectedAt' | 'msgsIn' | 'msgsOut' | 'drops';
+  key: 'id' | 'node' | 'protocol' | 'room' | 'meta' | 'remote' | 'connectedAt' | 'msgsIn' | 'msgsOut' | 'drops';
   desc?: boolean;
 }
 

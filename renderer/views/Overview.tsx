@@ -138,11 +138,11 @@ function Nodes({ cluster, now }: { cluster: BusStatus; now: number }) {
     <section className="card nodes">
       <header className="card-head">
         <h2>Cluster nodes</h2>
-        <span className={cluster.status === 'ok' ? 'tag' : 'tag warn'} title={cluster.detail}>
-          {cluster.node}: {cluster.status}
+        <span className={cluster.status === 'ok' ? 'tag ok' : 'tag warn'} title={cluster.detail}>
+          {cluster.node}: {cluster.status === 'ok' ? 'healthy' : 'degraded'}
         </span>
       </header>
-      {cluster.status !== 'ok' && <p className="error">{cluster.detail}</p>}
+      {cluster.status !== 'ok' && <p className="error">{cluster.detail} (the other nodes below are as this node last heard of them)</p>}
       <table className="plain">
         <thead>
           <tr>

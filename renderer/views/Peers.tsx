@@ -23,7 +23,10 @@ const PEER_COLUMNS: Column[] = [
 /** Messages of a peer its detail lists. */
 const LAST_MESSAGES = 10;
 /** On a cluster's node: which node holds each peer's socket, after its id. */
-const NODE_COLUMNS: Column[] = [PEER_COLUMNS[0]!, { label: 'Node' }, ...PEER_COLUMNS.slice(1)];
+const NODE_COLUMNS: Column[] = [PEER_COLUMNS[0]!, { label: 'Node', sort: 'node' }, ...PEER_COLUMNS.slice(1)];
+
+/** A peer another node of the cluster holds: its counters stay on that node. */
+const heldElsewhere = (p: PeerInfo, thisNode: string | undefined): boolean => p.node !== undefined && p.node !== thisNode;
 
 interface Page {
   offset: number;
@@ -36,6 +39,7 @@ export function Peers() {
   const snapshot = useConsole((s) => s.snapshot);
   const tick = useConsole((s) => s.stats?.ts);
   const clustered = useConsole((s) => s.stats?.cluster !== undefined);
+  const thisNode = useConsole((s) => s.stats?.cluster?.node);
   const cols = clustered ? 'peers-cols with-node' : 'peers-cols';
   const presence = useConsole((s) => s.presence);
   const focus = useConsole((s) => s.focus);
@@ -105,9 +109,17 @@ export function Peers() {
         </span>
         <span className="mono ellipsis">{p.remote}</span>
         <span className="num">{since(p.connectedAt)}</span>
-        <span className="num">{count(p.msgsIn)} / {bytes(p.bytesIn)}</span>
-        <span className="num">{count(p.msgsOut)} / {bytes(p.bytesOut)}</span>
-        <span className={`num${p.drops ? ' warn' : ''}`}>{p.drops}</span>
+        {heldElsewhere(p, thisNode) ? (
+          <span className="muted small counted-elsewhere" title={`Counted on ${p.node}: open its console for this peer's figures`}>
+            counted on {p.node}
+          </span>
+        ) : (
+          <>
+            <span className="num">{count(p.msgsIn)} / {bytes(p.bytesIn)}</span>
+            <span className="num">{count(p.msgsOut)} / {bytes(p.bytesOut)}</span>
+            <span className={`num${p.drops ? ' warn' : ''}`}>{p.drops}</span>
+          </>
+        )}
       </div>
     );
   };
@@ -160,6 +172,7 @@ function PeerDetail({ peerKey, tick, onClose }: { peerKey: string; tick: number 
   const setView = useConsole((s) => s.setView);
   const setDraft = useConsole((s) => s.setDraft);
   const setFlowScope = useConsole((s) => s.setFlowScope);
+  const thisNode = useConsole((s) => s.stats?.cluster?.node);
 
   useEffect(() => {
     client.request('peer', { key: peerKey }).then(setPeer, () => setPeer(null));
@@ -189,6 +202,12 @@ function PeerDetail({ peerKey, tick, onClose }: { peerKey: string; tick: number 
             <dd className="mono">
               <PeerPick id={peer.id} />
             </dd>
+            {peer.node !== undefined && (
+              <>
+                <dt>Node</dt>
+                <dd className="mono">{peer.node}</dd>
+              </>
+            )}
             <dt>Protocol</dt>
             <dd>{peer.protocol}</dd>
             <dt>Rooms</dt>
@@ -208,16 +227,25 @@ function PeerDetail({ peerKey, tick, onClose }: { peerKey: string; tick: number 
             <dd>
               {new Date(peer.connectedAt).toLocaleTimeString()} ({since(peer.connectedAt)} ago)
             </dd>
-            <dt>In</dt>
-            <dd>
-              {peer.msgsIn} messages, {bytes(peer.bytesIn)}
-            </dd>
-            <dt>Out</dt>
-            <dd>
-              {peer.msgsOut} messages, {bytes(peer.bytesOut)}
-            </dd>
-            <dt>Drops</dt>
-            <dd>{peer.drops}</dd>
+            {heldElsewhere(peer, thisNode) ? (
+              <>
+                <dt>Counters</dt>
+                <dd className="muted">Kept on {peer.node}: its console has this peer&apos;s messages, bytes and drops.</dd>
+              </>
+            ) : (
+              <>
+                <dt>In</dt>
+                <dd>
+                  {peer.msgsIn} messages, {bytes(peer.bytesIn)}
+                </dd>
+                <dt>Out</dt>
+                <dd>
+                  {peer.msgsOut} messages, {bytes(peer.bytesOut)}
+                </dd>
+                <dt>Drops</dt>
+                <dd>{peer.drops}</dd>
+              </>
+            )}
             <dt>Metadata</dt>
             <dd>
               <pre className="code small">{typeof peer.meta === 'string' ? peer.meta : JSON.stringify(peer.meta, null, 2)}</pre>

@@ -41,6 +41,7 @@ export function Traffic() {
   const [selected, setSelected] = useState<TrafficRecord | null>(null);
   const [sort, setSort] = useState<SortOrder | null>(null);
   const trafficError = useConsole((s) => s.trafficError);
+  const node = useConsole((s) => s.stats?.cluster?.node);
   const rows = useMemo(() => (sort ? [...traffic].sort(compareBy(SORT_KEYS[sort.key]!, sort.desc)) : traffic), [traffic, sort]);
 
   useEffect(() => setFilter(applied), [applied]);
@@ -142,6 +143,12 @@ export function Traffic() {
             Export
           </button>
         </div>
+        {node !== undefined && (
+          <p className="muted small" role="note">
+            The traffic of {node} only: each node of the cluster records what it routes, and a message it hands to another node&apos;s peer is recorded here, not there. Sending every
+            record to every node&apos;s console would cost as much again as the messages, so another node&apos;s traffic is in its own console.
+          </p>
+        )}
         <Table
           label="Traffic"
           cols="traffic-cols"
