@@ -11,6 +11,7 @@ import { pageOrigin } from '../../relay/http/server.js';
 import { Relay } from '../../relay/relay.js';
 import { ConsoleIpc } from './ipc.js';
 import { menuTemplate } from './menu.js';
+import { allowsPermission } from './permissions.js';
 import { SCHEME, serveBundle } from './scheme.js';
 import { openConsoleWindow, openPageWindow, showPage, type PageContext } from './window.js';
 
@@ -108,9 +109,9 @@ export class Desktop {
 
   private open(): void {
     protocol.handle(SCHEME, (request) => serveBundle(this.opts.rendererDir, request));
-    // The console needs no camera, notifications or any other permission: none is asked for or granted.
-    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-    session.defaultSession.setPermissionCheckHandler(() => false);
+    // The console's copy buttons write to the clipboard; no other permission is granted (permissions.ts).
+    session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) => callback(allowsPermission(permission, details.requestingUrl, details.isMainFrame)));
+    session.defaultSession.setPermissionCheckHandler((_contents, permission, origin, details) => allowsPermission(permission, origin, details.isMainFrame));
     app.on('second-instance', () => this.showWindow());
     app.on('activate', () => this.showWindow());
     app.on('window-all-closed', () => {

@@ -325,6 +325,13 @@ export const SCHEMA = {
   channelstreamListenWaitMs: { type: 'int', default: 5000, min: 10, max: 120_000, doc: 'channelstream: how long a /listen long poll waits for a first message.' },
   channelstreamListenGatherMs: { type: 'int', default: 250, min: 0, max: 10_000, doc: 'channelstream: after the first message, how long a long poll waits for more.' },
   channelstreamMaxBodyBytes: { type: 'int', default: 1 * MiB, min: 1024, max: 64 * MiB, doc: 'channelstream: largest REST request body; a larger one is answered 413.' },
+  channelstreamMaxMessagesPerCall: {
+    type: 'int',
+    default: 1000,
+    min: 1,
+    max: 100_000,
+    doc: 'channelstream: most messages one POST, PATCH or DELETE /message may carry; a longer list is answered 422 and nothing of it is sent.',
+  },
   channelstreamMaxFrameBytes: { type: 'int', default: 64 * KiB, min: 1024, max: 64 * MiB, doc: 'channelstream: largest frame a client may send on /ws; over it the socket is closed with 1009.' },
   channelstreamOperatorUser: { type: 'string', default: 'operator', doc: 'channelstream: the user operator messages from the console are sent as (E4).' },
 

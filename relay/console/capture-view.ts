@@ -112,11 +112,13 @@ export function viewOf(capture: Capture): CaptureView {
           // The client's frame and what the relay made of it: one record, as the live tap shows it.
           sent.rec.recipients = r.to.length;
           sent.rec.to = r.to.length === 1 ? single : null;
+          if (r.to.length > 1) sent.rec.recipientIds = r.to.map(idOf);
           lastIn.delete(r.from);
           break;
         }
         const kind: TrafficKind = r.from === 'operator' ? 'operator' : r.from === 'relay' ? 'relay' : 'message';
-        push(r, { kind, protocol: r.protocol, room: r.room, from: kind === 'message' ? idOf(r.from) : r.from, to: single, recipients: r.to.length, size: r.size, preview: previewOf(r) }, r);
+        const fanout = r.to.length > 1 ? { recipientIds: r.to.map(idOf) } : {};
+        push(r, { kind, protocol: r.protocol, room: r.room, from: kind === 'message' ? idOf(r.from) : r.from, to: single, recipients: r.to.length, size: r.size, preview: previewOf(r), ...fanout }, r);
         break;
       }
       case 'http': {

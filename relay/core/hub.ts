@@ -83,7 +83,7 @@ export class Hub {
     const open = this.rooms.get(protocol)!;
     for (const room of rooms) if (!open.has(room)) fresh.add(room);
     if (fresh.size === 0 || this.roomCount + fresh.size <= this.maxRooms) return undefined;
-    return `room limit reached: the relay holds ${this.maxRooms} rooms`;
+    return `room limit reached: ${this.roomCount} of at most ${this.maxRooms} rooms are open and this would open ${fresh.size} more`;
   }
 
   leave(peer: Peer, room: string): void {

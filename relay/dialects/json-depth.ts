@@ -20,20 +20,34 @@ const BACKSLASH = 0x5c;
 
 /**
  * How deeply a JSON text nests arrays and objects, strings skipped; it stops counting once past
- * `stopAbove`. As UTF-8 bytes or as a string: the characters that matter are ASCII either way.
+ * `stopAbove`. The characters that matter are ASCII, so a string is read as its UTF-8 bytes.
+ * It runs on every frame, so strings, most of a frame's bytes, are skipped by Buffer.indexOf
+ * (native) to their closing quote rather than byte by byte.
  */
 export function jsonDepth(json: Buffer | string, stopAbove = Infinity): number {
-  const at = typeof json === 'string' ? (i: number) => json.charCodeAt(i) : (i: number) => json[i];
+  const bytes = typeof json === 'string' ? Buffer.from(json) : json;
   let depth = 0;
   let most = 0;
-  for (let i = 0; i < json.length && most <= stopAbove; i++) {
-    const b = at(i);
-    if (b === QUOTE) {
-      for (i++; i < json.length && at(i) !== QUOTE; i++) if (at(i) === BACKSLASH) i++;
-    } else if (b === OPEN_ARRAY || b === OPEN_OBJECT) most = Math.max(most, ++depth);
+  for (let i = 0; i < bytes.length && most <= stopAbove; i++) {
+    const b = bytes[i];
+    if (b === QUOTE) i = closingQuote(bytes, i);
+    else if (b === OPEN_ARRAY || b === OPEN_OBJECT) most = Math.max(most, ++depth);
     else if (b === CLOSE_ARRAY || b === CLOSE_OBJECT) depth--;
   }
   return most;
+}
+
+/** Where the string opened at `open` ends (the length when it does not): the first quote after an even run of backslashes. */
+function closingQuote(bytes: Buffer, open: number): number {
+  for (let from = open + 1; ; ) {
+    const q = bytes.indexOf(QUOTE, from);
+    if (q < 0) return bytes.length;
+    // The run stops at the latest quote at worst, so all the runs together read each byte once.
+    let k = q - 1;
+    while (bytes[k] === BACKSLASH) k--;
+    if ((q - 1 - k) % 2 === 0) return q;
+    from = q + 1;
+  }
 }
 
 /** Whether a JSON text nests deeper than `max`; a text shorter than that cannot (each level takes a character). */

@@ -15,6 +15,12 @@ export const REFUSAL_STATUSES = [401, 403, 408, 429, 431, 503] as const;
 export type RefusalStatus = (typeof REFUSAL_STATUSES)[number];
 export const isRefusal = (status: number): status is RefusalStatus => (REFUSAL_STATUSES as readonly number[]).includes(status);
 
+/**
+ * A client picks its own close code (RFC 6455 lets it use 3000-4999 freely), so a label per
+ * code would let one client mint thousands of series; the application ranges share a label.
+ */
+export const closeCodeLabel = (code: number): string => (code >= 3000 && code <= 4999 ? `${Math.floor(code / 1000)}xxx` : String(code));
+
 const FAMILIES: [keyof ProtocolCounters, string, string][] = [
   ['msgsIn', 'switchboard_messages_in_total', 'Frames received from clients.'],
   ['bytesIn', 'switchboard_bytes_in_total', 'Bytes received from clients.'],
@@ -75,12 +81,12 @@ export class RelayMetrics {
       });
     new Counter({
       name: 'switchboard_closes_total',
-      help: 'Sockets closed, by close code.',
+      help: 'Sockets closed, by close code: the standard codes one by one, the application ranges as 3xxx and 4xxx.',
       labelNames: ['code'],
       registers,
       collect() {
         this.reset();
-        for (const [code, n] of hub.closesByCode) this.inc({ code: String(code) }, n);
+        for (const [code, n] of hub.closesByCode) this.inc({ code: closeCodeLabel(code) }, n);
       },
     });
     const refusals = this.refusals;

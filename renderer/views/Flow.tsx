@@ -44,9 +44,11 @@ export function Flow() {
   const [windowMs, setWindowMs] = useState(WINDOWS[2]!);
   const [selected, setSelected] = useState<TrafficRecord | null>(null);
   const [peerText, setPeerText] = useState(scope && 'peers' in scope ? scope.peers.join(', ') : '');
-  const now = useNow(paused);
-  // The newest record is the clock while paused, so the diagram stays where it stopped.
-  const end = paused ? (traffic[0]?.ts ?? now) : now;
+  const offline = useConsole((s) => !!s.snapshot?.offline);
+  const now = useNow(paused || offline);
+  // The newest record is the clock while paused, so the diagram stays where it stopped, and in a
+  // capture opened offline, whose session may have ended long before now.
+  const end = paused || offline ? (traffic[0]?.ts ?? now) : now;
 
   useEffect(() => {
     client.request('rooms', {}).then(setRooms, () => undefined);

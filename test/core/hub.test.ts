@@ -72,10 +72,10 @@ describe('hub registry', () => {
     const b = connect('2');
     expect(h.join(a, 'one')).toBe(true);
     expect(h.join(b, 'one')).toBe(true);
-    expect(h.roomsRefused('spacewar', ['one', 'two'])).toBe('room limit reached: the relay holds 1 rooms');
+    expect(h.roomsRefused('spacewar', ['one', 'two'])).toBe('room limit reached: 1 of at most 1 rooms are open and this would open 1 more');
     expect(h.join(b, 'two')).toBe(false);
-    expect(closes).toEqual([{ peer: b, code: 1013, reason: 'room limit reached: the relay holds 1 rooms', by: 'relay' }]);
-    expect((b.transport as MemoryTransport).closedWith).toEqual({ code: 1013, reason: 'room limit reached: the relay holds 1 rooms' });
+    expect(closes).toEqual([{ peer: b, code: 1013, reason: 'room limit reached: 1 of at most 1 rooms are open and this would open 1 more', by: 'relay' }]);
+    expect((b.transport as MemoryTransport).closedWith).toEqual({ code: 1013, reason: 'room limit reached: 1 of at most 1 rooms are open and this would open 1 more' });
     expect(h.join(b, 'one')).toBe(false);
   });
 

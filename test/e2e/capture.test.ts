@@ -8,6 +8,7 @@ import { parseCapture } from '../../relay/capture/format.js';
 import { serveConsole, type ConsoleServer } from '../../relay/console/http.js';
 import { builtDir, staticRoute } from '../../relay/http/static.js';
 import { launchChromium, type Browser } from '../helpers/browser.js';
+import { Client } from '../helpers/client.js';
 import { EXCHANGE_SECRET, EXCHANGE_TOKEN, playExchange } from '../helpers/exchange.js';
 import { runCli } from '../helpers/process.js';
 import { startRelay, type Running } from '../helpers/relay.js';
@@ -45,6 +46,39 @@ async function cliCapture(dir: string): Promise<string> {
     await p.exited;
   }
   return file;
+}
+
+/**
+ * Three msg-relay peers in one group, recorded by `record`: x to y, y to z, and z to the whole
+ * group (a fan-out). The header is then dated an hour back, as a capture opened the day after
+ * its session would be: the flow must draw the capture's own time, not the clock's.
+ */
+async function threePeerCapture(dir: string): Promise<{ file: string; x: string; y: string; z: string }> {
+  const file = join(dir, 'three-peers.jsonl');
+  const relay = await startRelay({ record: file });
+  const peers: { client: Client; id: string }[] = [];
+  try {
+    for (const meta of ['xavier', 'yvonne', 'zoe']) {
+      const client = await Client.open(`${relay.url}/msg-relay?group=flowroom&meta=${meta}`);
+      peers.push({ client, id: (await client.json<{ connection_id: string }>()).connection_id });
+    }
+    const [x, y, z] = peers as [(typeof peers)[0], (typeof peers)[0], (typeof peers)[0]];
+    x.client.sendJson({ to: y.id, text: 'x to y' });
+    await y.client.drain(100);
+    y.client.sendJson({ to: z.id, text: 'y to z' });
+    await z.client.drain(100);
+    z.client.sendJson({ to: 'group', meta_filter: '*', text: 'z to all' });
+    await x.client.drain(200);
+    for (const p of peers) await p.client.close();
+  } finally {
+    await relay.stop();
+  }
+  const [head, ...rest] = readFileSync(file, 'utf8').split('\n');
+  const header = JSON.parse(head!) as { started: string; startedMs: number };
+  header.startedMs -= 3_600_000;
+  header.started = new Date(header.startedMs).toISOString();
+  writeFileSync(file, [JSON.stringify(header), ...rest].join('\n'));
+  return { file, x: peers[0]!.id, y: peers[1]!.id, z: peers[2]!.id };
 }
 
 describe('captures in the browser console', () => {
@@ -143,6 +177,39 @@ describe('captures in the browser console', () => {
       writeFileSync(bad, '{"nope": true}\n');
       await offline.getByLabel('Capture file').setInputFiles(bad);
       await offline.getByText(/not-a-capture\.jsonl: line 1: not a Switchboard capture/).waitFor();
+    } finally {
+      await offline.close();
+      pages.server.close();
+    }
+  }, 60_000);
+
+  it('draws the flow of a three-peer exchange from a capture opened with no relay', async () => {
+    const { file, x, y, z } = await threePeerCapture(dir);
+    const pages = await pagesOnly();
+    const offline = await browser.context.newPage();
+    try {
+      await offline.goto(pages.url);
+      await offline.getByLabel('Capture file').setInputFiles(file);
+      await offline.getByRole('status', { name: 'offline capture' }).waitFor();
+      await offline.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Flow', exact: true }).click();
+      await offline.getByRole('combobox', { name: 'Room to draw' }).selectOption({ label: 'msg-relay · flowroom (3)' });
+      const svg = offline.getByRole('img', { name: 'Message flow' });
+      await svg.waitFor();
+      const lanes = async () => (await svg.locator('g.lane').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-lane')))).sort();
+      await expect.poll(lanes).toEqual(['relay', x, y, z].sort());
+      const arrows = () => svg.locator('g.arrow.kind-message').evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-from'), (g.getAttribute('data-to') ?? '').split(' ').sort().join(' ')]));
+      await expect.poll(arrows).toEqual([
+        [x, y],
+        [y, z],
+        [z, [x, y].sort().join(' ')],
+      ]);
+      expect(await svg.locator('g.arrow.fanout').count()).toBe(1);
+      expect(await svg.locator('g.mark-open').count()).toBe(3);
+      expect(await svg.locator('g.mark-close').count()).toBe(3);
+      await offline.screenshot({ path: `${SHOTS}/capture-offline-flow.png` });
+      await svg.locator('g.arrow.fanout .hit').dispatchEvent('click');
+      const detail = offline.getByRole('complementary', { name: 'Message detail' });
+      await expect.poll(() => detail.getByRole('tree').innerText()).toContain('"z to all"');
     } finally {
       await offline.close();
       pages.server.close();

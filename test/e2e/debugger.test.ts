@@ -76,6 +76,22 @@ describe('the console as a debugger', () => {
     await page.getByRole('textbox', { name: 'Search text' }).fill('');
   });
 
+  it('copies a frame and a value of its tree to the clipboard', async () => {
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(consoleServer.url()).origin });
+    const clipboard = (): Promise<string> => page.evaluate('navigator.clipboard.readText()') as Promise<string>;
+    await page.evaluate("navigator.clipboard.writeText('before')");
+    const frame = page.getByRole('button', { name: 'Copy the frame' });
+    await frame.click();
+    await expect.poll(() => frame.innerText()).toBe('copied');
+    expect(JSON.parse(await clipboard())).toMatchObject({ kind: 'inventory', tail: 'the-end-of-it' });
+    // A value's copy button shows when its row is pointed at.
+    await page.getByRole('tab', { name: 'JSON tree' }).click();
+    const row = page.getByRole('tree', { name: 'JSON tree' }).locator('.jt-row', { hasText: 'tail:' });
+    await row.hover();
+    await row.getByRole('button', { name: 'Copy tail' }).click();
+    await expect.poll(clipboard).toBe('"the-end-of-it"');
+  });
+
   it('shows a binary frame whole as a hex dump and base64', async () => {
     const player = await Client.open(`${relay.url}/ws-relay/hexroom`);
     clients.push(player);

@@ -140,7 +140,7 @@ describe('desktop main process', () => {
     expect(win.webContents.openHandler!({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
     expect(electron.shell.opened).toEqual(['https://example.com/']);
     let allowed: boolean | undefined;
-    electron.session.defaultSession.permissionHandler!(win.webContents, 'media', (ok) => (allowed = ok));
+    electron.session.defaultSession.permissionHandler!(win.webContents, 'media', (ok) => (allowed = ok), { isMainFrame: true, requestingUrl: 'app://switchboard/console/' });
     expect(allowed).toBe(false);
     expect(menuBar()).toEqual(['File', 'Edit', 'View', 'Help']);
   });
@@ -499,14 +499,32 @@ describe('desktop main process', () => {
     expect(await demo.text()).toContain('<html');
   });
 
-  it('grants no permission, asked for or checked', async () => {
-    await start({ port: 0 });
+  it('grants the clipboard write of the copy buttons to the console window, and nothing else to anyone', async () => {
+    const d = await start({ port: 0 });
     const contents = electron.BrowserWindow.all[0]!.webContents;
-    let granted: boolean | undefined;
-    electron.session.defaultSession.permissionHandler!(contents, 'notifications', (ok) => (granted = ok));
-    expect(granted).toBe(false);
-    for (const permission of ['notifications', 'media', 'clipboard-read', 'geolocation'])
-      expect(electron.session.defaultSession.permissionCheckHandler!(contents, permission, 'app://switchboard')).toBe(false);
+    const { permissionHandler, permissionCheckHandler } = electron.session.defaultSession;
+    const asked = (permission: string, requestingUrl: string, isMainFrame = true): boolean | undefined => {
+      let granted: boolean | undefined;
+      permissionHandler!(contents, permission, (ok) => (granted = ok), { isMainFrame, requestingUrl });
+      return granted;
+    };
+    const checked = (permission: string, origin: string, isMainFrame = true): boolean => permissionCheckHandler!(contents, permission, origin, { isMainFrame, requestingUrl: `${origin}/console/` });
+    // navigator.clipboard.writeText in the console: Chromium checks, then asks.
+    expect(checked('clipboard-sanitized-write', 'app://switchboard')).toBe(true);
+    expect(asked('clipboard-sanitized-write', 'app://switchboard/console/#traffic')).toBe(true);
+    // Not to a subframe, nor to the relay's own pages (the share page), nor to any other origin.
+    const relayPages = `http://127.0.0.1:${port(d)}`;
+    for (const origin of [relayPages, 'https://example.com', 'app://elsewhere', 'file://', 'null']) {
+      expect(checked('clipboard-sanitized-write', origin)).toBe(false);
+      expect(asked('clipboard-sanitized-write', `${origin}/`)).toBe(false);
+    }
+    expect(checked('clipboard-sanitized-write', 'app://switchboard', false)).toBe(false);
+    expect(asked('clipboard-sanitized-write', 'app://switchboard/console/', false)).toBe(false);
+    // Reading the clipboard, or anything else, is never granted, even to the console.
+    for (const permission of ['clipboard-read', 'notifications', 'media', 'geolocation', 'openExternal']) {
+      expect(checked(permission, 'app://switchboard')).toBe(false);
+      expect(asked(permission, 'app://switchboard/console/')).toBe(false);
+    }
   });
 
   it.each([

@@ -12,7 +12,7 @@ afterEach(async () => {
   cs = undefined;
 });
 
-const FULL = { request: 'room limit reached: the relay holds 2 rooms' };
+const full = (open: number, more: number) => ({ request: `room limit reached: ${open} of at most 2 rooms are open and this would open ${more} more` });
 
 /** Messages a long poll on the connection returns. */
 async function poll(c: Channelstream, connId: string, headers: Record<string, string> = {}): Promise<Record<string, unknown>[]> {
@@ -26,7 +26,7 @@ describe('channelstream and the room limit', () => {
     cs = await Channelstream.start({ maxRooms: 2 });
     await cs.connect('holder', ['a']);
     const r = await cs.call('/connect', { body: { username: 'u', channels: ['b', 'c'] } });
-    expect({ status: r.status, body: r.json }).toEqual({ status: 503, body: FULL });
+    expect({ status: r.status, body: r.json }).toEqual({ status: 503, body: full(1, 2) });
     const hub = cs.running.relay.hub;
     expect(hub.size).toBe(1);
     expect([...hub.allRooms()]).toEqual([['channelstream', 'a', 1]]);
@@ -39,7 +39,7 @@ describe('channelstream and the room limit', () => {
     const holder = await cs.connect('holder', ['a']);
     await cs.connect('other', ['b']);
     const r = await cs.call('/subscribe', { body: { conn_id: holder.conn_id, channels: ['a', 'c'] } });
-    expect({ status: r.status, body: r.json }).toEqual({ status: 503, body: FULL });
+    expect({ status: r.status, body: r.json }).toEqual({ status: 503, body: full(2, 1) });
     expect(cs.running.relay.hub.size).toBe(2);
     expect(cs.running.relay.log.recent().filter((e) => e.event === 'close')).toEqual([]);
     // The connection, which has no socket, still receives its channel over the long poll.

@@ -89,7 +89,7 @@ describe('the room limit', () => {
 
   it('refuses a client whose group would be one room too many with 503, existing rooms still open', async () => {
     const { r, a } = await full();
-    expect(await refusal(`${r.url}/?group=c`)).toMatchObject({ status: 503, body: 'room limit reached: the relay holds 2 rooms\n' });
+    expect(await refusal(`${r.url}/?group=c`)).toMatchObject({ status: 503, body: 'room limit reached: 2 of at most 2 rooms are open and this would open 1 more\n' });
     const a2 = await peer(`${r.url}/?group=a`);
     expect((await a.c.json<Msg>()).message_type).toBe('peer_connect');
     await pingPong(a2.c);
@@ -101,7 +101,7 @@ describe('the room limit', () => {
     // What a protocol whose clients join rooms by message (not at the upgrade) does.
     expect(r.relay.hub.join(hubPeer, 'a')).toBe(true);
     expect(r.relay.hub.join(hubPeer, 'c')).toBe(false);
-    expect(await a.c.closed).toEqual({ code: 1013, reason: 'room limit reached: the relay holds 2 rooms' });
+    expect(await a.c.closed).toEqual({ code: 1013, reason: 'room limit reached: 2 of at most 2 rooms are open and this would open 1 more' });
     expect([...r.relay.hub.allRooms()].map(([, room]) => room)).toEqual(['b']);
     // A peer that has left joins nothing, not even a room that exists: it would haunt it for good.
     expect(r.relay.hub.join(hubPeer, 'b')).toBe(false);
@@ -113,7 +113,7 @@ describe('the room limit', () => {
     await peer(`${r.url}/?group=a`);
     expect(r.relay.hub.roomsRefused('msg-relay', ['b'])).toBeUndefined();
     expect(r.relay.hub.roomsRefused('msg-relay', ['a', 'b', 'b'])).toBeUndefined();
-    expect(r.relay.hub.roomsRefused('msg-relay', ['b', 'c'])).toBe('room limit reached: the relay holds 2 rooms');
+    expect(r.relay.hub.roomsRefused('msg-relay', ['b', 'c'])).toBe('room limit reached: 1 of at most 2 rooms are open and this would open 2 more');
   });
 });
 

@@ -206,14 +206,22 @@ export const protocol = {
   handle: (scheme: string, handler: (request: Request) => Promise<Response> | Response) => protocol.handlers.set(scheme, handler),
 };
 
+/** What Electron tells a permission handler of the frame that asks (PermissionRequest, PermissionCheckHandlerHandlerDetails). */
+export interface PermissionDetails {
+  isMainFrame: boolean;
+  requestingUrl?: string;
+}
+type RequestHandler = (contents: unknown, permission: string, callback: (ok: boolean) => void, details: PermissionDetails & { requestingUrl: string }) => void;
+type CheckHandler = (contents: unknown, permission: string, origin: string, details: PermissionDetails) => boolean;
+
 export const session = {
   defaultSession: {
-    permissionHandler: undefined as ((contents: unknown, permission: string, callback: (ok: boolean) => void) => void) | undefined,
-    permissionCheckHandler: undefined as ((contents: unknown, permission: string, origin: string) => boolean) | undefined,
-    setPermissionRequestHandler(fn: (contents: unknown, permission: string, callback: (ok: boolean) => void) => void) {
+    permissionHandler: undefined as RequestHandler | undefined,
+    permissionCheckHandler: undefined as CheckHandler | undefined,
+    setPermissionRequestHandler(fn: RequestHandler) {
       this.permissionHandler = fn;
     },
-    setPermissionCheckHandler(fn: (contents: unknown, permission: string, origin: string) => boolean) {
+    setPermissionCheckHandler(fn: CheckHandler) {
       this.permissionCheckHandler = fn;
     },
   },

@@ -40,6 +40,20 @@ describe('the relay over plain HTTP', () => {
     await a.close();
   });
 
+  it('counts closes with client-chosen codes under one label per application range', async () => {
+    const codes = [4001, 4002, 4999, 3000, 1000];
+    for (const code of codes) {
+      const c = await Client.open(relay.url);
+      await c.next();
+      await c.close(code);
+    }
+    const gone = Date.now() + 5000;
+    while (relay.relay.hub.size > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const series = text.split('\n').filter((l) => l.startsWith('switchboard_closes_total{'));
+    expect(series.sort()).toEqual(['switchboard_closes_total{code="1000"} 1', 'switchboard_closes_total{code="3xxx"} 1', 'switchboard_closes_total{code="4xxx"} 3']);
+  });
+
   it('answers 404 for a path it does not serve', async () => {
     const res = await fetch(`${base}/nothing-here`);
     expect(res.status).toBe(404);

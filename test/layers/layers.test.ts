@@ -28,6 +28,9 @@ const WRONG: Record<string, [file: string, imports: string]> = {
   'dialects-import-nothing-from-http': ['relay/dialects/wrong.ts', '../http/admission.js'],
   'renderer-sees-only-the-console': ['renderer/wrong.ts', '../relay/core/log.js'],
   'relay-is-plain-node': ['relay/console/wrong.ts', '../../renderer/store.js'],
+  'capture-sees-only-core': ['relay/capture/wrong.ts', '../dialects/types.js'],
+  'cluster-sees-only-core': ['relay/cluster/wrong.ts', '../http/server.js'],
+  'replay-is-a-client': ['relay/replay/wrong.ts', '../core/hub.js'],
 };
 
 const copies: string[] = [];

@@ -11,7 +11,7 @@ import { adminReport, info as report, type InfoOptions } from './reports.js';
 import { BAD_SIGNATURE, CORS, json, pyramidError, send, type Reply } from './http.js';
 import { channelConfigBody, connectBody, connIdBody, deleteMessage, editMessage, infoBody, postMessage, subscribeBody, userStateBody } from './schemas.js';
 import { sign, unsign } from './signer.js';
-import { check, Invalid, list, type Errors } from './validate.js';
+import { check, Invalid, list, shortened, type Errors, type Field } from './validate.js';
 import { pretty, uuidParse } from './wire.js';
 import { nestsDeeper, PYTHON_JSON_DEPTH, tooDeep } from '../json-depth.js';
 
@@ -39,7 +39,7 @@ interface Route {
   handle(call: Call): Reply | Promise<Reply>;
 }
 
-const invalid = (errors: Errors): Reply => json(422, errors);
+const invalid = (errors: Errors): Reply => json(422, shortened(errors));
 const sorted = (names: Iterable<string>): string[] => [...names].sort();
 /** Compares secrets in constant time. */
 const same = (a: string, b: string): boolean => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
@@ -60,7 +60,9 @@ export function createRest(engine: Engine, hub: Hub, config: Config, secrets: Se
   };
   const channelsInfo = (c: Connection, info: InfoOptions & { channels: string[] }) =>
     report(engine, info.channels.length ? info.channels : sorted(c.channels), info);
-  const addressed = <T extends { channel?: string | null; pm_users: string[] }>(items: T[]): T[] => items.filter((m) => m.channel || m.pm_users.length);
+  /** The messages of one /message call that name a channel or users, at most channelstreamMaxMessagesPerCall of them. */
+  const batch = <T extends { channel?: string | null; pm_users: string[] }>(item: Field<T>, body: unknown): T[] =>
+    check(list(item, 0, config.channelstreamMaxMessagesPerCall)(body)).filter((m) => m.channel || m.pm_users.length);
 
   const subscription = (call: Call, verb: 'subscribed_to' | 'unsubscribed_from'): Reply => {
     const b = check(subscribeBody(withConnId(call)));
@@ -105,16 +107,16 @@ export function createRest(engine: Engine, hub: Hub, config: Config, secrets: Se
       access: 'api',
       handle: (call) => {
         if (call.method === 'PATCH') {
-          const edits = addressed(check(list(editMessage)(call.body)));
+          const edits = batch(editMessage, call.body);
           for (const e of edits) engine.edit(e);
           return json(200, edits);
         }
         if (call.method === 'DELETE') {
-          const deletes = addressed(check(list(deleteMessage)(call.body)));
+          const deletes = batch(deleteMessage, call.body);
           for (const d of deletes) engine.remove(d);
           return json(200, deletes);
         }
-        const accepted = addressed(check(list(postMessage)(call.body))).map((m) => ({
+        const accepted = batch(postMessage, call.body).map((m) => ({
           pm_users: m.pm_users,
           exclude_users: m.exclude_users,
           channel: m.channel ?? null,

@@ -21,6 +21,40 @@ export class Invalid extends Error {
   }
 }
 
+/** What a 422 reply lists at most: one bad item per element of a 1 MiB list would otherwise make a reply twenty times the request. */
+export const MAX_REPORTED_ERRORS = 100;
+/** The key that says how many errors a shortened 422 reply left out. */
+export const MORE_ERRORS = '_more';
+
+/**
+ * The first `max` error messages of a tree, walked in key order, and a count of the rest under
+ * MORE_ERRORS at the top. A tree within the bound comes back as it is.
+ */
+export function shortened(errors: Errors, max = MAX_REPORTED_ERRORS): Errors {
+  let room = max;
+  let dropped = 0;
+  const keep = (e: Errors): Errors | undefined => {
+    if (Array.isArray(e)) {
+      const kept = e.slice(0, Math.max(room, 0));
+      room -= kept.length;
+      dropped += e.length - kept.length;
+      return kept.length ? kept : undefined;
+    }
+    const out = byName<Errors>();
+    for (const [k, v] of Object.entries(e)) {
+      const kept = k === MORE_ERRORS ? v : keep(v);
+      if (kept !== undefined) out[k] = kept;
+    }
+    return Object.keys(out).length ? out : undefined;
+  };
+  const kept = keep(errors) ?? [];
+  if (dropped === 0) return errors;
+  const more = [`${dropped} more ${dropped === 1 ? 'error' : 'errors'} not listed`];
+  if (Array.isArray(kept)) return [...kept, ...more];
+  kept[MORE_ERRORS] = [...((kept[MORE_ERRORS] as string[] | undefined) ?? []), ...more];
+  return kept;
+}
+
 /** Unwraps a result or throws Invalid with its errors. */
 export function check<T>(r: Result<T>): T {
   if (!r.ok) throw new Invalid(r.errors);
@@ -55,16 +89,25 @@ export const datetime: Field<string> = (raw) => {
   return iso ? ok(iso) : fail('Not a valid datetime.');
 };
 
-export const list = <T>(item: Field<T>, minItems = 0): Field<T[]> => (raw) => {
+export const list = <T>(item: Field<T>, minItems = 0, maxItems = Infinity): Field<T[]> => (raw) => {
   if (!Array.isArray(raw)) return fail('Not a valid list.');
+  if (raw.length > maxItems) return fail(`Longer than maximum length ${maxItems}.`);
   const out: T[] = [];
   const errors = byName<Errors>();
-  raw.forEach((v, i) => {
-    const r = item(v);
+  let failed = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const r = item(raw[i]);
     if (r.ok) out.push(r.value);
-    else errors[String(i)] = r.errors;
-  });
-  if (Object.keys(errors).length) return { ok: false, errors };
+    else {
+      errors[String(i)] = r.errors;
+      // The reply could not list them all anyway; checking the rest would only cost time.
+      if (++failed === MAX_REPORTED_ERRORS && i + 1 < raw.length) {
+        errors[MORE_ERRORS] = [`items after ${i} not checked: ${MAX_REPORTED_ERRORS} are invalid already`];
+        break;
+      }
+    }
+  }
+  if (failed) return { ok: false, errors };
   if (out.length < minItems) return fail(`Shorter than minimum length ${minItems}.`);
   return ok(out);
 };
@@ -112,10 +155,11 @@ export function object<S extends Shape>(shape: S): Field<Out<S>> {
     if (!isMapping(raw)) return { ok: false, errors: { _schema: ['Invalid input type.'] } };
     const out = byName<unknown>();
     const errors = byName<Errors>();
+    const absent: string[] = [];
     for (const [key, spec] of Object.entries(shape)) {
       if (!(key in raw)) {
         if (spec.required) errors[key] = [MISSING];
-        else if (spec.missing !== undefined) out[key] = typeof spec.missing === 'function' ? (spec.missing as () => unknown)() : spec.missing;
+        else absent.push(key);
         continue;
       }
       const v = raw[key];
@@ -128,6 +172,12 @@ export function object<S extends Shape>(shape: S): Field<Out<S>> {
       if (r.ok) out[key] = r.value;
       else errors[key] = r.errors;
     }
-    return Object.keys(errors).length ? { ok: false, errors } : ok(out as Out<S>);
+    if (Object.keys(errors).length) return { ok: false, errors };
+    // Defaults (fresh uuids, timestamps) are made only for an object that is kept.
+    for (const key of absent) {
+      const { missing } = shape[key]!;
+      if (missing !== undefined) out[key] = typeof missing === 'function' ? (missing as () => unknown)() : missing;
+    }
+    return ok(out as Out<S>);
   };
 }

@@ -40,7 +40,11 @@ function codePoints(text: string): Int32Array {
   return out.subarray(0, n);
 }
 
-function compile(pattern: string): Compiled | 'never' {
+/** A pattern of stars alone matches every name: the common `*`, answered without reading the name. */
+const EVERYTHING = 'everything';
+
+function compile(pattern: string): Compiled | 'never' | typeof EVERYTHING {
+  if (pattern.length > 0 && /^\*+$/.test(pattern)) return EVERYTHING;
   const p = Array.from(codePoints(pattern));
   const head: Element[] = [];
   const runs: Element[][] = [];
@@ -92,7 +96,7 @@ function matchCompiled({ head, afterStars }: Compiled, name: Int32Array): boolea
   return at >= pos && runAt(tail, name, at);
 }
 
-const cache = new Map<string, Compiled | 'never'>();
+const cache = new Map<string, ReturnType<typeof compile>>();
 const CACHE_MAX = 256;
 
 export function fnmatch(name: string, pattern: string): boolean {
@@ -102,5 +106,6 @@ export function fnmatch(name: string, pattern: string): boolean {
     compiled = compile(pattern);
     cache.set(pattern, compiled);
   }
+  if (compiled === EVERYTHING) return true;
   return compiled !== 'never' && matchCompiled(compiled, codePoints(name));
 }
