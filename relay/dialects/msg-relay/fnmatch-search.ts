@@ -56,6 +56,20 @@ export function prepareRun(elements: Element[]): Run {
   return { elements, failure };
 }
 
+/**
+ * At most how many steps find() takes over `length` code points: one a code point for KMP; for
+ * Shift-And, each code point's words of state and, were no mask kept, the making of its mask
+ * (its words, the literal positions, and each class's ranges tried).
+ */
+export function searchSteps(run: Run, length: number): number {
+  if (!run.positions) return length + run.elements.length;
+  const words = (run.elements.length + 31) >>> 5;
+  let mask = 2 * words;
+  for (const at of run.positions.literals.values()) mask += at.length;
+  for (const { cls } of run.positions.classes) mask += 1 + cls.ranges.length;
+  return length * mask;
+}
+
 /** Whether the run matches the name at `at` (the caller checks that it fits). */
 export function runAt(elements: Element[], name: Int32Array, at: number): boolean {
   for (let k = 0; k < elements.length; k++) if (!matchesOne(elements[k]!, name[at + k]!)) return false;

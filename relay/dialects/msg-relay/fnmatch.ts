@@ -1,5 +1,5 @@
 import { ANY, readClass, type Element } from './fnmatch-class.js';
-import { find, prepareRun, runAt, type Run } from './fnmatch-search.js';
+import { find, prepareRun, runAt, searchSteps, type Run } from './fnmatch-search.js';
 
 /**
  * Python's fnmatch.fnmatchcase, which the original relay uses for meta_filter (POSIX fnmatch is
@@ -99,13 +99,33 @@ function matchCompiled({ head, afterStars }: Compiled, name: Int32Array): boolea
 const cache = new Map<string, ReturnType<typeof compile>>();
 const CACHE_MAX = 256;
 
-export function fnmatch(name: string, pattern: string): boolean {
-  let compiled = cache.get(pattern);
-  if (compiled === undefined) {
+function compiledOf(pattern: string): ReturnType<typeof compile> {
+  let c = cache.get(pattern);
+  if (c === undefined) {
     if (cache.size >= CACHE_MAX) cache.clear();
-    compiled = compile(pattern);
-    cache.set(pattern, compiled);
+    c = compile(pattern);
+    cache.set(pattern, c);
   }
-  if (compiled === EVERYTHING) return true;
-  return compiled !== 'never' && matchCompiled(compiled, codePoints(name));
+  return c;
+}
+
+/**
+ * At most how many steps matching the pattern against a name of `length` UTF-16 units takes:
+ * reading the name's code points, then each run's search (fnmatch-search.ts). Linear in the name
+ * for runs of literals; a run with `?` or classes costs the name's length times its own size
+ * over 32 and its classes, which is what a caller bounds before matching many names.
+ */
+export function matchSteps(pattern: string, length: number): number {
+  const c = compiledOf(pattern);
+  if (c === EVERYTHING || c === 'never') return 0;
+  if (!c.afterStars) return length;
+  let steps = length + c.head.length;
+  for (const run of c.afterStars) steps += searchSteps(run, length);
+  return steps;
+}
+
+export function fnmatch(name: string, pattern: string): boolean {
+  const c = compiledOf(pattern);
+  if (c === EVERYTHING) return true;
+  return c !== 'never' && matchCompiled(c, codePoints(name));
 }

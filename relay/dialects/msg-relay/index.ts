@@ -5,7 +5,7 @@ import type { FrameHandler } from '../../core/socket.js';
 import { injectObject, injectPeer } from '../inject.js';
 import { localWitnesses } from '../presence.js';
 import type { Arrival, Dialect, DialectContext, InjectTarget, Welcome } from '../types.js';
-import { fnmatch } from './fnmatch.js';
+import { fnmatch, matchSteps } from './fnmatch.js';
 import { nestsDeeper, PYTHON_JSON_DEPTH, tooDeep } from '../json-depth.js';
 
 /** tier2 ws_msg_relay: JSON messages addressed by connection id, within a group. */
@@ -22,6 +22,19 @@ interface Summary {
 
 /** What `"truncated":true` adds to a reply. */
 const TRUNCATED_BYTES = Buffer.byteLength(',"truncated":true');
+/**
+ * Steps (fnmatch.ts matchSteps) one frame's meta_filter may take over its group, some tens of
+ * milliseconds: a filter of long runs of classes over large metadata would take seconds for
+ * every member, and the original had no such bound only because Python's re was slower still.
+ */
+export const MAX_FILTER_STEPS = 32_000_000;
+
+/** The steps a filter takes over these members, other than the sender; it stops counting past the bound. */
+function filterSteps(filter: string, members: readonly PeerView[], sender: Peer): number {
+  let steps = 0;
+  for (const p of members) if (p.key !== sender.key && (steps += matchSteps(filter, (p.meta as string).length)) > MAX_FILTER_STEPS) break;
+  return steps;
+}
 
 const summary = (p: PeerView): Summary => ({ connection_id: p.id, peer_meta: p.meta as string });
 const groupOf = (p: Peer): string => p.rooms.values().next().value as string;
@@ -169,6 +182,20 @@ export function createMsgRelay(core: DialectContext): Dialect {
       routing.refuse(peer, text, 1008, 'meta_filter must be a string');
       return;
     }
+    const filter = m.meta_filter;
+    const filtered = typeof filter === 'string' && (m.to === 'group' || (m.to === HOST && m.command === 'list_peers'));
+    // `*` (the usual group send) costs nothing whatever the metadata: no need to look at the group.
+    if (!filtered || matchSteps(filter, config.maxMetaBytes) === 0) return dispatch(peer, m, data, text, group);
+    const steps = whenReady(bus.members(PROTOCOL, group), (members) => filterSteps(filter, members, peer));
+    const go = (n: number): void | Promise<void> => {
+      if (n <= MAX_FILTER_STEPS) return dispatch(peer, m, data, text, group);
+      routing.refuse(peer, text, 1008, `meta_filter would take too long to match against this group: over ${MAX_FILTER_STEPS} steps`);
+    };
+    return steps instanceof Promise ? steps.then(go) : go(steps);
+  }
+
+  /** A well-formed message, to the relay or to peers. */
+  function dispatch(peer: Peer, m: Message, data: Buffer, text: string, group: string): void | Promise<void> {
     if (m.to === HOST && m.command === 'connection_id') {
       routing.note(peer, text);
       reply(peer, connectionId(peer));
