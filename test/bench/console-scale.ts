@@ -7,10 +7,11 @@
  *   npm run bench:console [-- --peers 10000 --rate 5000 --seconds 20 --profile]
  *
  * --profile saves a CPU profile of the page per view under test-results/ (open it in
- * Chromium's DevTools).
+ * Chromium's DevTools). The figures go to test/bench/results/console-scale.md.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { launchChromium } from '../helpers/browser.js';
@@ -118,7 +119,8 @@ async function main(): Promise<void> {
     const batch = Array.from({ length: Math.min(CONNECT_BATCH, PEERS - i) }, (_, j) => connect(relay.wsUrl, (i + j) % GROUPS, i + j));
     peers.push(...(await Promise.all(batch)));
   }
-  console.log(`${peers.length} peers connected in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const connectMs = Date.now() - t0;
+  console.log(`${peers.length} peers connected in ${(connectMs / 1000).toFixed(1)} s`);
 
   // A steady flow: senders take turns messaging a peer of their own group, RATE messages a second.
   const byGroup = new Map<number, Peer[]>();
@@ -130,9 +132,12 @@ async function main(): Promise<void> {
   const senders = peers.slice(0, SENDERS);
   let sent = 0;
   const TICK_MS = 20;
-  const perTick = Math.max(1, Math.round((RATE * TICK_MS) / 1000));
+  const loadAtStart = loadavg();
+  const flowStart = Date.now();
+  // Each tick sends what is due by the clock, so a late timer does not lower the rate.
   const flow = setInterval(() => {
-    for (let k = 0; k < perTick; k++) {
+    const due = Math.floor(((Date.now() - flowStart) * RATE) / 1000) - sent;
+    for (let k = 0; k < due; k++) {
       const from = senders[sent % SENDERS]!;
       const group = byGroup.get(from.group)!;
       const to = group[(sent * 7) % group.length]!;
@@ -202,9 +207,47 @@ async function main(): Promise<void> {
   console.log(`page JS heap at the end: ${heapMb.toFixed(1)} MiB`);
   console.log(`relay tap: ${tap.records} records, ${(tap.bytes / 1048576).toFixed(1)} MiB of frames held of a ${(tap.budgetBytes / 1048576).toFixed(0)} MiB budget`);
 
+  writeFileSync('test/bench/results/console-scale.md', report({
+    phases, relayRates, heapMb, tap, offered: Math.round(sent / ((Date.now() - flowStart) / 1000)), connectS: connectMs / 1000, load: [loadAtStart, loadavg()],
+  }));
+  console.log('results in test/bench/results/console-scale.md');
+
   await browser.close();
   for (const p of peers) p.ws.terminate();
   relay.stop();
+}
+
+interface Report {
+  phases: Phase[];
+  relayRates: string[];
+  heapMb: number;
+  tap: { records: number; bytes: number; budgetBytes: number };
+  offered: number;
+  connectS: number;
+  load: [number[], number[]];
+}
+
+const GOALS = 'at least 50 fps, no long task over 100 ms';
+
+function report(r: Report): string {
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  const met = r.phases.every((p) => p.fps >= 50 && p.worstLongTaskMs <= 100);
+  return [
+    '# npm run bench:console',
+    '',
+    `${new Date().toISOString()}, ${cpus().length} cores, Node ${process.version}. Load average (1, 5, 15 min): ${load(r.load[0])} at the start, ${load(r.load[1])} at the end.`,
+    '',
+    `${PEERS.toLocaleString('en')} idle msg-relay peers in ${GROUPS} groups (connected in ${r.connectS.toFixed(1)} s), ${SENDERS} senders offering ${r.offered.toLocaleString('en')} msg/s (target ${RATE.toLocaleString('en')}), and the browser console (Debian's Chromium, headless) on each view for ${SECONDS} s in turn, the Flow view drawing the busiest room. Frame rate and long tasks come from the page's own performance API, the heap from \`performance.memory\`, the tap from the console API's stats.`,
+    '',
+    '| view | fps | worst second fps | long tasks | long-task ms | worst long task ms | the relay as the console showed it |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    ...r.phases.map((p, i) => `| ${p.view} | ${p.fps} | ${p.worstSecondFps} | ${p.longTasks} | ${p.longTaskMs} | ${p.worstLongTaskMs} | ${r.relayRates[i]!.replace(/^[^:]*: /, '')} |`),
+    '',
+    `- Page JS heap at the end: ${r.heapMb.toFixed(1)} MiB.`,
+    `- Relay tap: ${r.tap.records.toLocaleString('en')} records, ${(r.tap.bytes / 1048576).toFixed(1)} MiB of frames held of its ${(r.tap.budgetBytes / 1048576).toFixed(0)} MiB budget.`,
+    `- Goals (${GOALS}): ${met ? 'met on every view' : 'NOT met on every view'} in this run.`,
+    '',
+  ].join('\n');
 }
 
 main().catch((err: unknown) => {
