@@ -4,6 +4,7 @@ import { client, controller, useConsole } from '../app.js';
 import { Empty } from '../components/Empty.js';
 import { clock, count } from '../format.js';
 import { RecordDetail } from '../frame/RecordDetail.js';
+import { TRAFFIC_CAP } from '../store.js';
 import { layoutFlow, MAX_ARROWS, RELAY_LANE, type Arrow, type Flow as FlowLayout, type Mark } from '../flow/layout.js';
 
 /** Time windows the diagram can show, in ms: the zoom. */
@@ -62,6 +63,9 @@ export function Flow() {
   }, [scope, applied]);
 
   const flow = useMemo(() => (scope ? layoutFlow(traffic, scope, end, windowMs) : null), [traffic, scope, end, windowMs]);
+  // At high rates the kept records may cover less time than the window: say so rather than undercount.
+  const oldest = traffic.at(-1)?.ts;
+  const held = traffic.length >= TRAFFIC_CAP && oldest !== undefined && end - oldest < windowMs ? end - oldest : undefined;
   const zoom = (dir: 1 | -1): void => {
     const i = WINDOWS.indexOf(windowMs) + dir;
     if (i >= 0 && i < WINDOWS.length) setWindowMs(WINDOWS[i]!);
@@ -117,6 +121,12 @@ export function Flow() {
           <>
             <p className="muted small flow-note" role="status">
               {count(flow.messages)} messages in the last {windowLabel(windowMs)}
+              {held !== undefined && (
+                <span className="warn">
+                  {' '}
+                  · the console keeps the newest {count(TRAFFIC_CAP)} records, which reach back only {(held / 1000).toFixed(1)} s: older messages of this window are not drawn
+                </span>
+              )}
               {flow.aggregated && (
                 <span className="warn">
                   {' '}
