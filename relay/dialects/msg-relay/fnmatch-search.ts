@@ -56,18 +56,24 @@ export function prepareRun(elements: Element[]): Run {
   return { elements, failure };
 }
 
+/** At most how many steps find() takes: `perCodePoint` for each code point of the name, and `fixed` once. */
+export interface Steps {
+  perCodePoint: number;
+  fixed: number;
+}
+
 /**
- * At most how many steps find() takes over `length` code points: one a code point for KMP; for
- * Shift-And, each code point's words of state and, were no mask kept, the making of its mask
- * (its words, the literal positions, and each class's ranges tried).
+ * The steps of find() for a run: one a code point and the run's length for KMP; for Shift-And,
+ * each code point's words of state and, were no mask kept, the making of its mask (its words,
+ * the literal positions, and each class's ranges tried).
  */
-export function searchSteps(run: Run, length: number): number {
-  if (!run.positions) return length + run.elements.length;
+export function searchSteps(run: Run): Steps {
+  if (!run.positions) return { perCodePoint: 1, fixed: run.elements.length };
   const words = (run.elements.length + 31) >>> 5;
   let mask = 2 * words;
   for (const at of run.positions.literals.values()) mask += at.length;
   for (const { cls } of run.positions.classes) mask += 1 + cls.ranges.length;
-  return length * mask;
+  return { perCodePoint: mask, fixed: 0 };
 }
 
 /** Whether the run matches the name at `at` (the caller checks that it fits). */

@@ -1,5 +1,5 @@
 import { ANY, readClass, type Element } from './fnmatch-class.js';
-import { find, prepareRun, runAt, searchSteps, type Run } from './fnmatch-search.js';
+import { find, prepareRun, runAt, searchSteps, type Run, type Steps } from './fnmatch-search.js';
 
 /**
  * Python's fnmatch.fnmatchcase, which the original relay uses for meta_filter (POSIX fnmatch is
@@ -19,6 +19,20 @@ interface Compiled {
   head: Element[];
   /** The runs after each star (the last is empty when the pattern ends with one); undefined without a star. */
   afterStars: Run[] | undefined;
+  /** At most how many steps a match takes (matchSteps), worked out once with the pattern. */
+  steps: Steps;
+}
+
+/** Reading the name's code points, the head, and each run's search. */
+function stepsOf(head: Element[], afterStars: Run[] | undefined): Steps {
+  if (!afterStars) return { perCodePoint: 1, fixed: 0 };
+  const steps = { perCodePoint: 1, fixed: head.length };
+  for (const run of afterStars) {
+    const s = searchSteps(run);
+    steps.perCodePoint += s.perCodePoint;
+    steps.fixed += s.fixed;
+  }
+  return steps;
 }
 
 const STAR = 0x2a;
@@ -76,7 +90,8 @@ function compile(pattern: string): Compiled | 'never' | typeof EVERYTHING {
       i++;
     }
   }
-  return { head, afterStars: stars ? runs.map(prepareRun) : undefined };
+  const afterStars = stars ? runs.map(prepareRun) : undefined;
+  return { head, afterStars, steps: stepsOf(head, afterStars) };
 }
 
 function matchCompiled({ head, afterStars }: Compiled, name: Int32Array): boolean {
@@ -118,10 +133,7 @@ function compiledOf(pattern: string): ReturnType<typeof compile> {
 export function matchSteps(pattern: string, length: number): number {
   const c = compiledOf(pattern);
   if (c === EVERYTHING || c === 'never') return 0;
-  if (!c.afterStars) return length;
-  let steps = length + c.head.length;
-  for (const run of c.afterStars) steps += searchSteps(run, length);
-  return steps;
+  return length * c.steps.perCodePoint + c.steps.fixed;
 }
 
 export function fnmatch(name: string, pattern: string): boolean {

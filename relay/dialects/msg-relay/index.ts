@@ -178,14 +178,14 @@ export function createMsgRelay(core: DialectContext): Dialect {
     }
     const m = msg as Message;
     const group = groupOf(peer);
-    if ('meta_filter' in m && typeof m.meta_filter !== 'string' && (m.to === 'group' || (m.to === HOST && m.command === 'list_peers'))) {
+    if (!('meta_filter' in m && (m.to === 'group' || (m.to === HOST && m.command === 'list_peers')))) return dispatch(peer, m, data, text, group);
+    const filter = m.meta_filter;
+    if (typeof filter !== 'string') {
       routing.refuse(peer, text, 1008, 'meta_filter must be a string');
       return;
     }
-    const filter = m.meta_filter;
-    const filtered = typeof filter === 'string' && (m.to === 'group' || (m.to === HOST && m.command === 'list_peers'));
     // `*` (the usual group send) costs nothing whatever the metadata: no need to look at the group.
-    if (!filtered || matchSteps(filter, config.maxMetaBytes) === 0) return dispatch(peer, m, data, text, group);
+    if (matchSteps(filter, config.maxMetaBytes) === 0) return dispatch(peer, m, data, text, group);
     const steps = whenReady(bus.members(PROTOCOL, group), (members) => filterSteps(filter, members, peer));
     const go = (n: number): void | Promise<void> => {
       if (n <= MAX_FILTER_STEPS) return dispatch(peer, m, data, text, group);
