@@ -34,6 +34,21 @@ async function pagesOnly(): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/console/#captures` };
 }
 
+/** Opens a capture file in a console page with no relay behind it, runs `work` on the page, then closes both. */
+async function withOffline(browser: Browser, file: string, work: (offline: Page) => Promise<void>): Promise<void> {
+  const pages = await pagesOnly();
+  const offline = await browser.context.newPage();
+  try {
+    await offline.goto(pages.url);
+    await offline.getByLabel('Capture file').setInputFiles(file);
+    await offline.getByRole('status', { name: 'offline capture' }).waitFor();
+    await work(offline);
+  } finally {
+    await offline.close();
+    pages.server.close();
+  }
+}
+
 /** A capture made by `switchboard serve --record`, with the same exchange. */
 async function cliCapture(dir: string): Promise<string> {
   const file = join(dir, 'from-the-cli.jsonl');
@@ -148,12 +163,7 @@ describe('captures in the browser console', () => {
 
   it('opens captures from the console and from the CLI in a console with no relay', async () => {
     const cli = await cliCapture(dir);
-    const pages = await pagesOnly();
-    const offline = await browser.context.newPage();
-    try {
-      await offline.goto(pages.url);
-      await offline.getByLabel('Capture file').setInputFiles(downloaded);
-      await offline.getByRole('status', { name: 'offline capture' }).waitFor();
+    await withOffline(browser, downloaded, async (offline) => {
       // The Traffic view lists the capture's records, newest first, and filters them.
       const rows = offline.locator('.trow.traffic-cols');
       await expect.poll(() => rows.count()).toBeGreaterThan(10);
@@ -177,20 +187,12 @@ describe('captures in the browser console', () => {
       writeFileSync(bad, '{"nope": true}\n');
       await offline.getByLabel('Capture file').setInputFiles(bad);
       await offline.getByText(/not-a-capture\.jsonl: line 1: not a Switchboard capture/).waitFor();
-    } finally {
-      await offline.close();
-      pages.server.close();
-    }
+    });
   }, 60_000);
 
   it('draws the flow of a three-peer exchange from a capture opened with no relay', async () => {
     const { file, x, y, z } = await threePeerCapture(dir);
-    const pages = await pagesOnly();
-    const offline = await browser.context.newPage();
-    try {
-      await offline.goto(pages.url);
-      await offline.getByLabel('Capture file').setInputFiles(file);
-      await offline.getByRole('status', { name: 'offline capture' }).waitFor();
+    await withOffline(browser, file, async (offline) => {
       await offline.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Flow', exact: true }).click();
       await offline.getByRole('combobox', { name: 'Room to draw' }).selectOption({ label: 'msg-relay · flowroom (3)' });
       const svg = offline.getByRole('img', { name: 'Message flow' });
@@ -210,9 +212,6 @@ describe('captures in the browser console', () => {
       await svg.locator('g.arrow.fanout .hit').dispatchEvent('click');
       const detail = offline.getByRole('complementary', { name: 'Message detail' });
       await expect.poll(() => detail.getByRole('tree').innerText()).toContain('"z to all"');
-    } finally {
-      await offline.close();
-      pages.server.close();
-    }
+    });
   }, 60_000);
 });
