@@ -54,6 +54,18 @@ describe('channelstream REST replies cannot amplify a request', () => {
     expect(r.json[MORE_ERRORS]).toEqual(['4900 more errors not listed']);
   });
 
+  it('a mapping key a client names "_more" is counted like any other, and the note goes beside it', async () => {
+    cs = await Channelstream.start();
+    const body: Record<string, unknown> = { _more: { notify_presence: 'x' } };
+    for (let i = 0; i < 150; i++) body[`c${i}`] = { notify_presence: 'x' };
+    const r = await cs.call<Record<string, unknown>>('/channel_config', { body });
+    expect(r.status).toBe(422);
+    expect(r.json['_more']).toEqual({ value: { notify_presence: ['Not a valid boolean.'] } });
+    expect(r.json['_more_']).toEqual(['51 more errors not listed']);
+    // Each channel listed holds one message: the client's `_more` and 99 others make the 100.
+    expect(Object.keys(r.json).filter((k) => k !== '_more_')).toHaveLength(MAX_REPORTED_ERRORS);
+  });
+
   it('a /connect naming 100,000 invalid channels gets the same short 422 and connects no one', async () => {
     cs = await Channelstream.start();
     const r = await cs.call<Record<string, unknown>>('/connect', { body: { username: 'u', channels: Array(100_000).fill('') } });

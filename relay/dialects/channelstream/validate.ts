@@ -27,8 +27,15 @@ export const MAX_REPORTED_ERRORS = 100;
 export const MORE_ERRORS = '_more';
 
 /**
+ * Whether an entry is a note list() left (its errors are keyed by index, so the name is its own),
+ * not a client's key of that name: a mapping's entries are `{value: ...}`, never a list.
+ */
+const isNote = (key: string, e: Errors): boolean => key === MORE_ERRORS && Array.isArray(e);
+
+/**
  * The first `max` error messages of a tree, walked in key order, and a count of the rest under
- * MORE_ERRORS at the top. A tree within the bound comes back as it is.
+ * MORE_ERRORS at the top (or a longer key, where a client named a mapping's key so). A tree
+ * within the bound comes back as it is.
  */
 export function shortened(errors: Errors, max = MAX_REPORTED_ERRORS): Errors {
   let room = max;
@@ -42,7 +49,7 @@ export function shortened(errors: Errors, max = MAX_REPORTED_ERRORS): Errors {
     }
     const out = byName<Errors>();
     for (const [k, v] of Object.entries(e)) {
-      const kept = k === MORE_ERRORS ? v : keep(v);
+      const kept = isNote(k, v) ? v : keep(v);
       if (kept !== undefined) out[k] = kept;
     }
     return Object.keys(out).length ? out : undefined;
@@ -51,7 +58,9 @@ export function shortened(errors: Errors, max = MAX_REPORTED_ERRORS): Errors {
   if (dropped === 0) return errors;
   const more = [`${dropped} more ${dropped === 1 ? 'error' : 'errors'} not listed`];
   if (Array.isArray(kept)) return [...kept, ...more];
-  kept[MORE_ERRORS] = [...((kept[MORE_ERRORS] as string[] | undefined) ?? []), ...more];
+  let key = MORE_ERRORS;
+  while (key in kept && !isNote(key, kept[key]!)) key += '_';
+  kept[key] = [...((kept[key] as string[] | undefined) ?? []), ...more];
   return kept;
 }
 
